@@ -1,0 +1,76 @@
+# Forcerank: `make run` serves the demo on http://127.0.0.1:8000; `make test` runs every check.
+# Both set up what they need first: the virtualenv (.venv) from the hashed lock files and,
+# for the browser tests, Debian's Chromium.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+ADDRESS ?= 127.0.0.1:8000
+CHROMIUM_PATH ?= /usr/bin/chromium
+export CHROMIUM_PATH
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format migrations-check chromium deps lock clean
+
+help:
+	@echo "make run    install, migrate, load the demo company and serve http://$(ADDRESS)"
+	@echo "make test   install what the tests need, lint, check migrations, run every test"
+	@echo "make lock   recompile requirements*.lock from pyproject.toml (needs network)"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-deps: requirements.lock | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	touch $@
+
+$(VENV)/.dev-deps: requirements-dev.lock | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	touch $@ $(VENV)/.run-deps
+
+deps: $(VENV)/.dev-deps chromium
+
+# The embedded setup: SQLite, Celery eager, console e-mail, no other service.
+run: $(VENV)/.run-deps
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py runserver $(ADDRESS)
+
+# pytest's exit code 5 means it collected no test: a failure, never a pass.
+test: deps lint migrations-check
+	@$(VENV)/bin/pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests"; fi; \
+	exit $$status
+
+lint: $(VENV)/.dev-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev-deps
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check: $(VENV)/.dev-deps
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+# Debian's Chromium for the Playwright tests (Playwright cannot download browsers here).
+# Installed when missing and we may use apt; otherwise the browser tests say they are skipped,
+# and with CI=true they fail instead.
+chromium:
+	@if [ -x "$(CHROMIUM_PATH)" ]; then \
+		echo "chromium: $(CHROMIUM_PATH)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "chromium: installing Debian's chromium package"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "chromium: not found at $(CHROMIUM_PATH) and cannot apt-get install it; browser tests will be skipped (failed with CI=true)"; \
+	fi
+
+lock:
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 --universal --generate-hashes -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal --generate-hashes -o requirements-dev.lock
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

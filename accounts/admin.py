@@ -1,0 +1,53 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+
+from accounts.models import User
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email", "full_name", "role", "manager"]
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = ["email", "full_name", "role", "manager", "is_active"]
+        field_classes = {"email": forms.EmailField}
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserEditForm
+    add_form = UserCreationForm
+    list_display = ["email", "full_name", "role", "manager", "is_active"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["email", "full_name"]
+    ordering = ["full_name"]
+    filter_horizontal = []
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Person", {"fields": ["full_name", "role", "manager", "is_active"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": [
+                    "email",
+                    "full_name",
+                    "role",
+                    "manager",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ],
+            },
+        ),
+    ]
+    readonly_fields = ["last_login", "date_joined"]

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from accounts.permissions import Action, can
+
+# (label, url name, the action that shows the link)
+NAVIGATION = [
+    ("Dashboard", "dashboard", Action.VIEW_DASHBOARD),
+    ("Quarters", "budgets:quarter_list", Action.VIEW_QUARTERS),
+    ("Settings", "budgets:settings", Action.EDIT_SETTINGS),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The links the signed-in user's role may follow, the current one marked."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for label, url_name, action in NAVIGATION:
+        if can(user, action):
+            url = reverse(url_name)
+            current = request.path == url or (url != "/" and request.path.startswith(url))
+            items.append({"label": label, "url": url, "current": current})
+    if user.is_staff:
+        items.append({"label": "Admin", "url": reverse("admin:index"), "current": False})
+    return {"nav_items": items}

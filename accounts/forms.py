@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.http import HttpRequest
+
+from accounts.tasks import send_password_reset_email
+from config.celery import enqueue
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="E-mail", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+    error_messages = {
+        "invalid_login": "That e-mail and password do not match an account. Check both and try again.",
+        "inactive": "This account is disabled. Ask an admin to re-enable it.",
+    }
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, with the e-mail sent by a Celery task instead of in the request."""
+
+    def save(  # type: ignore[override]
+        self,
+        domain_override: str | None = None,
+        use_https: bool = False,
+        request: HttpRequest | None = None,
+        **kwargs,
+    ) -> None:
+        domain = domain_override or (request.get_host() if request else "localhost")
+        for user in self.get_users(self.cleaned_data["email"]):
+            enqueue(send_password_reset_email, user.pk, domain, use_https)

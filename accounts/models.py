@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class Role(models.TextChoices):
+    SALES_REP = "sales_rep", "Sales rep"
+    SALES_LEADER = "sales_leader", "Sales leader"
+    PRODUCT_MANAGER = "product_manager", "Product manager"
+    PRODUCT_LEADER = "product_leader", "Product leader"
+    ADMIN = "admin", "Admin"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        if not email:
+            raise ValueError("Users need an e-mail address.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields["role"] = Role.ADMIN
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # E-mail login is case-insensitive: addresses are stored lower-cased.
+        return self.get(**{self.model.USERNAME_FIELD: (username or "").lower()})
+
+
+class User(AbstractBaseUser):
+    """A person at the company. Exactly one role; a sales rep reports to a sales leader.
+
+    There are no Django groups or per-model permissions: the role is the whole answer,
+    and accounts.permissions turns it into "may do X".
+    """
+
+    email = models.EmailField("e-mail", unique=True)
+    full_name = models.CharField(max_length=150)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.SALES_REP)
+    manager = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        limit_choices_to={"role": Role.SALES_LEADER},
+        help_text="The sales leader whose triage queue receives this rep's requests.",
+    )
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(auto_now_add=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+        constraints = [
+            models.CheckConstraint(
+                name="manager_only_for_sales_reps",
+                condition=models.Q(role=Role.SALES_REP) | models.Q(manager__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = (self.email or "").lower()
+        if self.role == Role.SALES_REP:
+            if self.manager_id is None:
+                raise ValidationError({"manager": "A sales rep needs a manager (a sales leader)."})
+            if self.manager.role != Role.SALES_LEADER:
+                raise ValidationError({"manager": "The manager must be a sales leader."})
+            if self.manager_id == self.pk:
+                raise ValidationError({"manager": "Nobody manages themselves."})
+        elif self.manager_id is not None:
+            raise ValidationError({"manager": "Only sales reps have a manager."})
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    # The Django admin asks these three; only the admin role gets in, and then fully.
+    @property
+    def is_staff(self) -> bool:
+        return self.is_active and self.role == Role.ADMIN
+
+    @property
+    def is_superuser(self) -> bool:
+        return self.is_staff
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        return self.is_staff
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_staff

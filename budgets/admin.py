@@ -1,0 +1,46 @@
+from django.contrib import admin
+
+from budgets.models import AuditEntry, CompanySettings, Quarter
+
+
+@admin.register(Quarter)
+class QuarterAdmin(admin.ModelAdmin):
+    list_display = [
+        "label",
+        "start",
+        "end",
+        "capacity_points",
+        "sales_share_percent",
+        "sales_budget",
+    ]
+    search_fields = ["label"]
+    date_hierarchy = "start"
+
+
+@admin.register(CompanySettings)
+class CompanySettingsAdmin(admin.ModelAdmin):
+    list_display = ["company_name", "time_zone", "meeting_weekday", "meeting_time"]
+
+    def has_add_permission(self, request) -> bool:
+        return not CompanySettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail is read-only, here as everywhere."""
+
+    list_display = ["at", "actor", "action", "quarter"]
+    list_filter = ["action"]
+    readonly_fields = ["at", "actor", "action", "quarter", "changes"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

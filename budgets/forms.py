@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+
+from budgets.models import CompanySettings, Quarter
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class QuarterForm(forms.ModelForm):
+    class Meta:
+        model = Quarter
+        fields = [
+            "label",
+            "start",
+            "end",
+            "capacity_points",
+            "sales_share_percent",
+            "planning_lock_date",
+        ]
+        widgets = {
+            "label": forms.TextInput(attrs={"placeholder": "2026-Q4", "autocomplete": "off"}),
+            "start": DateInput(),
+            "end": DateInput(),
+            "planning_lock_date": DateInput(),
+            "capacity_points": forms.NumberInput(attrs={"min": 1, "max": 100_000, "step": 1}),
+            "sales_share_percent": forms.NumberInput(attrs={"min": 0, "max": 100, "step": "0.1"}),
+        }
+        error_messages = {
+            "label": {"unique": "A quarter with this label exists already."},
+            "capacity_points": {
+                "invalid": "Enter a whole number of story points, such as 400.",
+                # The form field's own floor (0, from PositiveIntegerField) speaks first for -5.
+                "min_value": "Capacity must be at least 1 story point.",
+            },
+            "sales_share_percent": {
+                "invalid": "Enter a percentage such as 10 or 12.5.",
+                "max_decimal_places": "Use at most one decimal, such as 12.5.",
+                "max_digits": "A percentage cannot be above 100.",
+            },
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # PositiveIntegerField offers min=0 to the browser; the rule is at least 1.
+        self.fields["capacity_points"].widget.attrs["min"] = 1
+
+
+class CompanySettingsForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(choices=[])
+
+    class Meta:
+        model = CompanySettings
+        fields = [
+            "company_name",
+            "time_zone",
+            "meeting_weekday",
+            "meeting_time",
+            "disruption_penalty_percent",
+            "default_sales_share_percent",
+            "head_of_sales",
+            "head_of_product",
+        ]
+        widgets = {
+            "meeting_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "disruption_penalty_percent": forms.NumberInput(
+                attrs={"min": 0, "max": 100, "step": "0.1"}
+            ),
+            "default_sales_share_percent": forms.NumberInput(
+                attrs={"min": 0, "max": 100, "step": "0.1"}
+            ),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [
+            (name, name) for name in sorted(zoneinfo.available_timezones())
+        ]

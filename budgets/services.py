@@ -1,0 +1,133 @@
+"""Writes to quarters and company settings. Each checks permission, validates, audits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model
+
+from accounts.models import User
+from accounts.permissions import Action, require
+from budgets.models import AuditEntry, CompanySettings, Quarter
+
+QUARTER_FIELDS = (
+    "label",
+    "start",
+    "end",
+    "capacity_points",
+    "sales_share_percent",
+    "planning_lock_date",
+)
+SETTINGS_FIELDS = (
+    "company_name",
+    "time_zone",
+    "meeting_weekday",
+    "meeting_time",
+    "disruption_penalty_percent",
+    "default_sales_share_percent",
+    "head_of_sales",
+    "head_of_product",
+)
+
+
+def _as_json(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # 12, 12.5: as people write percentages
+    if isinstance(value, Model):
+        return str(value)
+    return value
+
+
+def _diff(before: dict[str, Any], after: Model, fields: tuple[str, ...]) -> dict[str, list[Any]]:
+    changes = {}
+    for name in fields:
+        old, new = before[name], getattr(after, name)
+        if old != new:
+            changes[name] = [_as_json(old), _as_json(new)]
+    return changes
+
+
+@transaction.atomic
+def quarter_create(
+    *,
+    actor: User,
+    label: str,
+    start: dt.date,
+    end: dt.date,
+    capacity_points: int,
+    sales_share_percent: Decimal | None = None,
+    planning_lock_date: dt.date | None = None,
+) -> Quarter:
+    """Create a quarter; the share defaults to the company's default sales share."""
+    require(actor, Action.MANAGE_QUARTERS)
+    if sales_share_percent is None:
+        sales_share_percent = CompanySettings.load().default_sales_share_percent
+    quarter = Quarter(
+        label=label,
+        start=start,
+        end=end,
+        capacity_points=capacity_points,
+        sales_share_percent=sales_share_percent,
+        planning_lock_date=planning_lock_date,
+    )
+    quarter.full_clean()
+    quarter.save()
+    AuditEntry.objects.create(
+        actor=actor,
+        action=AuditEntry.Action.QUARTER_CREATED,
+        quarter=quarter,
+        changes={name: [None, _as_json(getattr(quarter, name))] for name in QUARTER_FIELDS},
+    )
+    return quarter
+
+
+@transaction.atomic
+def quarter_update(*, actor: User, quarter: Quarter, **values: Any) -> Quarter:
+    """Change a quarter's label, dates, capacity, share or lock date, and audit what changed.
+
+    The row is locked while it changes so that two editors' audit entries each record the
+    value the other left, not a stale one.
+    """
+    require(actor, Action.MANAGE_QUARTERS)
+    unknown = set(values) - set(QUARTER_FIELDS)
+    if unknown:
+        raise TypeError(f"quarter_update does not change {sorted(unknown)}")
+    locked = Quarter.objects.select_for_update().get(pk=quarter.pk)
+    before = {name: getattr(locked, name) for name in QUARTER_FIELDS}
+    for name, value in values.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    changes = _diff(before, locked, QUARTER_FIELDS)
+    if changes:
+        locked.save()
+        AuditEntry.objects.create(
+            actor=actor, action=AuditEntry.Action.QUARTER_UPDATED, quarter=locked, changes=changes
+        )
+    return locked
+
+
+@transaction.atomic
+def company_settings_update(*, actor: User, **values: Any) -> CompanySettings:
+    """Change the company settings and audit what changed."""
+    require(actor, Action.EDIT_SETTINGS)
+    unknown = set(values) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise TypeError(f"company_settings_update does not change {sorted(unknown)}")
+    CompanySettings.load()  # make sure the row exists before locking it
+    current = CompanySettings.objects.select_for_update().get(pk=1)
+    before = {name: getattr(current, name) for name in SETTINGS_FIELDS}
+    for name, value in values.items():
+        setattr(current, name, value)
+    current.full_clean()
+    changes = _diff(before, current, SETTINGS_FIELDS)
+    if changes:
+        current.save()
+        AuditEntry.objects.create(
+            actor=actor, action=AuditEntry.Action.SETTINGS_UPDATED, changes=changes
+        )
+    return current

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+
+from budgets.models import Quarter
+
+register = template.Library()
+
+
+@register.filter
+def elapsed_percent(quarter: Quarter, today: dt.date) -> int:
+    return quarter.elapsed_percent(today)
+
+
+@register.filter
+def is_locked(quarter: Quarter, today: dt.date) -> bool:
+    return quarter.is_locked(today)

@@ -1,0 +1,35 @@
+"""The Celery app. Its settings are the CELERY_* names in config/settings.py."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("forcerank")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+class QueueUnavailable(Exception):
+    """The broker could not be reached, so the task was not enqueued."""
+
+
+def enqueue(task, *args) -> None:
+    """Send `task` with `args` once the surrounding transaction commits (at once outside one).
+
+    Raises QueueUnavailable when the broker is unreachable, so that a view can tell the user
+    instead of failing with a 500.
+    """
+    from django.db import transaction
+    from kombu.exceptions import OperationalError
+
+    def send() -> None:
+        try:
+            task.delay(*args)
+        except OperationalError as error:
+            raise QueueUnavailable(str(error)) from error
+
+    transaction.on_commit(send)

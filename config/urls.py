@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts.views import dashboard
+from config.views import healthz
+
+admin.site.site_header = "Forcerank administration"
+admin.site.site_title = "Forcerank admin"
+
+urlpatterns = [
+    path("", dashboard, name="dashboard"),
+    path("accounts/", include("accounts.urls")),
+    path("", include("budgets.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]

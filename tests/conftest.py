@@ -1,0 +1,136 @@
+"""Shared test fixtures: the cast of users, a current quarter, real services.
+
+Locally the suite runs on SQLite with Celery eager; CI sets DATABASE_URL (PostgreSQL) and
+CELERY_BROKER_URL (Redis), and with CI=true a missing service is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Callable, Iterator
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def missing_service(reason: str) -> None:
+    """Skip locally; fail under CI=true, where every real service must be there."""
+    if IN_CI:
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def service_missing() -> Callable[[str], None]:
+    return missing_service
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not IN_CI:
+        return
+    from django.conf import settings
+
+    problems = []
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        problems.append("DATABASE_URL does not point at PostgreSQL")
+    if not settings.CELERY_BROKER_URL:
+        problems.append("CELERY_BROKER_URL is not set (Redis)")
+    else:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=3).ping()
+        except redis.RedisError as error:
+            problems.append(f"Redis at {settings.CELERY_BROKER_URL} does not answer: {error}")
+    if not shutil.which(CHROMIUM_PATH):
+        problems.append(f"Chromium is missing at {CHROMIUM_PATH}")
+    if problems:
+        pytest.exit("CI=true but: " + "; ".join(problems), returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    # PBKDF2 costs ~0.3 s per hash, and the cast and demo users are many; hashing is Django's.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def celery_eager_by_default() -> Iterator[None]:
+    """Tasks run inline unless a test asks for the real worker (`celery_worker`)."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+
+
+@pytest.fixture
+def celery_worker(transactional_db) -> Iterator[object]:
+    """A real Celery worker thread consuming from the Redis broker of CELERY_BROKER_URL."""
+    from celery.contrib.testing.worker import start_worker
+    from django.conf import settings
+
+    from config.celery import app
+
+    if not settings.CELERY_BROKER_URL:
+        missing_service("CELERY_BROKER_URL is not set, so there is no Redis broker to test against")
+    app.conf.task_always_eager = False
+    app.control.purge()
+    try:
+        with start_worker(app, perform_ping_check=False, shutdown_timeout=10) as worker:
+            yield worker
+    finally:
+        app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., object]:
+    from accounts.models import Role, User
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = Role.SALES_REP, **fields) -> User:
+        n = next(counter)
+        fields.setdefault("email", f"{role.replace('_', '.')}{n}@example.com")
+        fields.setdefault("full_name", f"{Role(role).label} {n}")
+        if role == Role.SALES_REP and "manager" not in fields:
+            fields["manager"] = make(Role.SALES_LEADER)
+        return User.objects.create_user(
+            password=fields.pop("password", "correct-horse-9"), role=role, **fields
+        )
+
+    return make
+
+
+@pytest.fixture
+def cast(make_user) -> dict[str, object]:
+    """One user per role, the fixed cast of permission tests. The rep reports to the leader."""
+    from accounts.models import Role
+
+    leader = make_user(Role.SALES_LEADER, full_name="Lee Leader")
+    return {
+        Role.ADMIN: make_user(Role.ADMIN, full_name="Ada Admin"),
+        Role.SALES_LEADER: leader,
+        Role.SALES_REP: make_user(Role.SALES_REP, full_name="Ray Rep", manager=leader),
+        Role.PRODUCT_MANAGER: make_user(Role.PRODUCT_MANAGER, full_name="Pam Manager"),
+        Role.PRODUCT_LEADER: make_user(Role.PRODUCT_LEADER, full_name="Paula Leader"),
+    }
+
+
+@pytest.fixture
+def quarter(db):
+    """A quarter of 400 points at 10% (a budget of 40) around today."""
+    from budgets.models import Quarter
+    from budgets.selectors import company_today
+
+    today = company_today()
+    return Quarter.objects.create(
+        label=f"{today.year}-Q{(today.month - 1) // 3 + 1}",
+        start=today - dt.timedelta(days=20),
+        end=today + dt.timedelta(days=70),
+        capacity_points=400,
+        sales_share_percent=10,
+    )
