@@ -9,12 +9,20 @@ ADDRESS ?= 127.0.0.1:8000
 CHROMIUM_PATH ?= /usr/bin/chromium
 export CHROMIUM_PATH
 
+# Under CI the tests run against the real services (.ci/services brings them up).
+ifeq ($(CI),true)
+DATABASE_URL ?= postgres://forcerank:forcerank@127.0.0.1:5432/forcerank
+CELERY_BROKER_URL ?= redis://127.0.0.1:6379/15
+export DATABASE_URL CELERY_BROKER_URL
+endif
+
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format migrations-check chromium deps lock clean
+.PHONY: help run test lint format migrations-check chromium services deps lock clean
 
 help:
 	@echo "make run    install, migrate, load the demo company and serve http://$(ADDRESS)"
 	@echo "make test   install what the tests need, lint, check migrations, run every test"
+	@echo "            (CI=true: against PostgreSQL and Redis, started if needed, and Chromium)"
 	@echo "make lock   recompile requirements*.lock from pyproject.toml (needs network)"
 
 $(PY):
@@ -29,7 +37,14 @@ $(VENV)/.dev-deps: requirements-dev.lock | $(PY)
 	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@ $(VENV)/.run-deps
 
-deps: $(VENV)/.dev-deps chromium
+deps: $(VENV)/.dev-deps chromium services
+
+services:
+ifeq ($(CI),true)
+	bash .ci/services
+else
+	@echo "services: SQLite and eager Celery (set CI=true, or DATABASE_URL and CELERY_BROKER_URL, for PostgreSQL and Redis)"
+endif
 
 # The embedded setup: SQLite, Celery eager, console e-mail, no other service.
 run: $(VENV)/.run-deps

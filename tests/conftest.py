@@ -134,3 +134,28 @@ def quarter(db):
         capacity_points=400,
         sales_share_percent=10,
     )
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Say plainly which real parts the run used, so a log shows the browser tests ran."""
+    from django.conf import settings
+
+    def count(outcome: str, marker: str) -> int:
+        return sum(
+            1
+            for report in terminalreporter.stats.get(outcome, [])
+            if marker in getattr(report, "keywords", {})
+        )
+
+    database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    broker = settings.CELERY_BROKER_URL or "none (eager)"
+    terminalreporter.write_sep("-", "real parts")
+    terminalreporter.write_line(f"database: {database}; Celery broker: {broker}")
+    for marker, label in [
+        ("browser", "browser tests (Chromium)"),
+        ("celery_worker", "Celery worker tests"),
+    ]:
+        terminalreporter.write_line(
+            f"{label}: {count('passed', marker)} passed, {count('failed', marker)} failed, "
+            f"{count('skipped', marker)} skipped"
+        )
