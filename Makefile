@@ -17,7 +17,7 @@ export DATABASE_URL CELERY_BROKER_URL
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format migrations-check chromium services deps lock clean
+.PHONY: help run test lint format migrations-check chromium services deps lock bench clean
 
 help:
 	@echo "make run    install, migrate, load the demo company and serve http://$(ADDRESS)"
@@ -81,6 +81,11 @@ chromium:
 	else \
 		echo "chromium: not found at $(CHROMIUM_PATH) and cannot apt-get install it; browser tests will be skipped (failed with CI=true)"; \
 	fi
+
+# Benchmarks in a rolled-back transaction (DATABASE_URL picks the database).
+bench: $(VENV)/.run-deps
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py bench --json
 
 lock:
 	$(PY) -m pip install --quiet uv

@@ -10,6 +10,11 @@ from accounts.permissions import Action, can
 # (label, url name, the action that shows the link)
 NAVIGATION = [
     ("Dashboard", "dashboard", Action.VIEW_DASHBOARD),
+    ("Ranking", "requests:board_current", Action.VIEW_REQUESTS),
+    ("Requests", "requests:request_list", Action.VIEW_REQUESTS),
+    ("Triage", "requests:triage_queue", Action.TRIAGE),
+    ("Estimates", "requests:estimate_queue", Action.ESTIMATE),
+    ("Customers", "requests:customer_list", Action.VIEW_CUSTOMERS),
     ("Quarters", "budgets:quarter_list", Action.VIEW_QUARTERS),
     ("Settings", "budgets:settings", Action.EDIT_SETTINGS),
 ]

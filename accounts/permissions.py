@@ -19,21 +19,60 @@ class Action(StrEnum):
     VIEW_QUARTERS = "quarters.view"
     MANAGE_QUARTERS = "quarters.manage"
     EDIT_SETTINGS = "settings.edit"
+    VIEW_CUSTOMERS = "customers.view"
+    EDIT_CUSTOMERS = "customers.edit"  # customers and deals; a rep only their own deals
+    IMPORT_CUSTOMERS = "customers.import"
+    VIEW_REQUESTS = "requests.view"
+    SUBMIT_REQUEST = "requests.submit"
+    EDIT_REQUEST = "requests.edit"  # the submitter, while the request is still submitted
+    COMMENT = "requests.comment"
+    TRIAGE = "requests.triage"
+    ESTIMATE = "requests.estimate"
+    RANK = "ranking.move"
 
 
 EVERYONE = frozenset(Role)
+SALES = frozenset({Role.SALES_REP, Role.SALES_LEADER})
 
 ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     Action.VIEW_DASHBOARD: EVERYONE,
     Action.VIEW_QUARTERS: EVERYONE,
     Action.MANAGE_QUARTERS: frozenset({Role.PRODUCT_LEADER}),
     Action.EDIT_SETTINGS: frozenset(),
+    Action.VIEW_CUSTOMERS: EVERYONE,
+    Action.EDIT_CUSTOMERS: SALES,
+    Action.IMPORT_CUSTOMERS: frozenset({Role.SALES_LEADER}),
+    Action.VIEW_REQUESTS: EVERYONE,
+    Action.SUBMIT_REQUEST: SALES,
+    Action.EDIT_REQUEST: SALES,
+    Action.COMMENT: EVERYONE,
+    Action.TRIAGE: frozenset({Role.SALES_LEADER}),
+    Action.ESTIMATE: frozenset({Role.PRODUCT_MANAGER}),
+    Action.RANK: frozenset({Role.SALES_LEADER}),
 }
 
 DENIED_MESSAGES: dict[Action, str] = {
     Action.MANAGE_QUARTERS: "Only product leaders set quarters, capacity and the sales share.",
     Action.EDIT_SETTINGS: "Only admins change the company settings.",
+    Action.EDIT_CUSTOMERS: "Only sales edit customers and deals, and a rep only their own deals.",
+    Action.IMPORT_CUSTOMERS: "Only sales leaders import customers and deals.",
+    Action.SUBMIT_REQUEST: "Only sales reps and sales leaders submit requests.",
+    Action.EDIT_REQUEST: "Only the rep who submitted a request edits it, and only until it is triaged.",
+    Action.TRIAGE: "Only sales leaders triage requests.",
+    Action.ESTIMATE: "Only product managers estimate requests.",
+    Action.RANK: "Only sales leaders change the ranking.",
 }
+
+
+def _object_rule(user: User, action: Action, obj: object) -> bool:
+    """Rules that depend on the object as well as the role."""
+    from feature_requests.models import Deal, FeatureRequest
+
+    if action == Action.EDIT_REQUEST and isinstance(obj, FeatureRequest):
+        return obj.submitted_by_id == user.pk and obj.status == FeatureRequest.Status.SUBMITTED
+    if action == Action.EDIT_CUSTOMERS and isinstance(obj, Deal) and user.role == Role.SALES_REP:
+        return obj.owner_id == user.pk
+    return True
 
 
 def can(user: User | Any, action: Action, obj: object | None = None) -> bool:
@@ -42,7 +81,9 @@ def can(user: User | Any, action: Action, obj: object | None = None) -> bool:
         return False
     if user.role == Role.ADMIN:
         return True
-    return user.role in ALLOWED_ROLES[action]
+    if user.role not in ALLOWED_ROLES[action]:
+        return False
+    return obj is None or _object_rule(user, action, obj)
 
 
 def require(user: User | Any, action: Action, obj: object | None = None) -> None:

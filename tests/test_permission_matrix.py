@@ -11,23 +11,56 @@ LOGIN = "login redirect"
 ANON = "anonymous"
 ROLES = [ANON, *Role]
 
-# url name -> kwargs; the quarter label is filled in from the `quarter` fixture.
+# url name -> the object whose id or label the URL takes (filled in from the fixtures).
 URLS = {
-    "dashboard": {},
-    "budgets:quarter_list": {},
-    "budgets:quarter_create": {},
-    "budgets:quarter_detail": {"label": "Q"},
-    "budgets:quarter_edit": {"label": "Q"},
-    "budgets:settings": {},
+    "dashboard": None,
+    "budgets:quarter_list": None,
+    "budgets:quarter_create": None,
+    "budgets:quarter_detail": "quarter",
+    "budgets:quarter_edit": "quarter",
+    "budgets:settings": None,
+    "requests:customer_list": None,
+    "requests:customer_create": None,
+    "requests:crm_import": None,
+    "requests:customer_detail": "customer",
+    "requests:customer_edit": "customer",
+    "requests:deal_list": None,
+    "requests:deal_create": None,
+    "requests:deal_edit": "deal",
+    "requests:request_list": None,
+    "requests:request_create": None,
+    "requests:request_detail": "request",
+    "requests:request_edit": "request",
+    "requests:triage_queue": None,
+    "requests:estimate_queue": None,
+    "requests:board_current": None,
+    "requests:board": "quarter",
+    "requests:ranking_history": "quarter",
+    "requests:board_export": "quarter",
+}
+# POST-only actions: an empty POST is bad input (400) for those allowed, 403 for the rest.
+POST_URLS = {
+    "requests:comment_create": "request",
+    "requests:request_accept": "request",
+    "requests:request_decline": "request",
+    "requests:request_merge": "request",
+    "requests:request_estimate": "request",
+    "requests:board_move": "quarter",
 }
 
-EVERYONE = dict.fromkeys(Role, 200) | {ANON: LOGIN}
-PRODUCT_LEADERS = dict.fromkeys(Role, 403) | {
-    Role.PRODUCT_LEADER: 200,
-    Role.ADMIN: 200,
-    ANON: LOGIN,
-}
-ADMINS = dict.fromkeys(Role, 403) | {Role.ADMIN: 200, ANON: LOGIN}
+
+def roles(*allowed: Role, ok: int = 200) -> dict:
+    """`ok` for the allowed roles and admins, 403 for the other roles, login for anonymous."""
+    return {role: ok if role in allowed or role == Role.ADMIN else 403 for role in Role} | {
+        ANON: LOGIN
+    }
+
+
+EVERYONE = roles(*Role)
+SALES = roles(Role.SALES_REP, Role.SALES_LEADER)
+SALES_LEADERS = roles(Role.SALES_LEADER)
+PRODUCT_LEADERS = roles(Role.PRODUCT_LEADER)
+ADMINS = roles()
 
 EXPECTED = {
     "dashboard": EVERYONE,
@@ -36,6 +69,32 @@ EXPECTED = {
     "budgets:quarter_detail": EVERYONE,
     "budgets:quarter_edit": PRODUCT_LEADERS,
     "budgets:settings": ADMINS,
+    "requests:customer_list": EVERYONE,
+    "requests:customer_create": SALES,
+    "requests:crm_import": SALES_LEADERS,
+    "requests:customer_detail": EVERYONE,
+    "requests:customer_edit": SALES,
+    "requests:deal_list": EVERYONE,
+    "requests:deal_create": SALES,
+    "requests:deal_edit": SALES,  # the deal is the cast rep's own
+    "requests:request_list": EVERYONE,
+    "requests:request_create": SALES,
+    "requests:request_detail": EVERYONE,
+    "requests:request_edit": roles(Role.SALES_REP),  # the submitter, while submitted
+    "requests:triage_queue": SALES_LEADERS,
+    "requests:estimate_queue": roles(Role.PRODUCT_MANAGER),
+    "requests:board_current": roles(*Role, ok=302),  # on to the current quarter's board
+    "requests:board": EVERYONE,
+    "requests:ranking_history": EVERYONE,
+    "requests:board_export": EVERYONE,
+}
+EXPECTED_POST = {
+    "requests:comment_create": roles(*Role, ok=400),
+    "requests:request_accept": roles(Role.SALES_LEADER, ok=400),
+    "requests:request_decline": roles(Role.SALES_LEADER, ok=400),
+    "requests:request_merge": roles(Role.SALES_LEADER, ok=400),
+    "requests:request_estimate": roles(Role.PRODUCT_MANAGER, ok=400),
+    "requests:board_move": roles(Role.SALES_LEADER, ok=400),
 }
 
 # Pages anybody may see: logging in and recovering a password, and the health check.
@@ -65,21 +124,28 @@ def named_routes(resolver=None, namespace: str = "") -> set[str]:
     return names
 
 
-def test_it_covers_every_named_url():
-    covered = set(EXPECTED) | PUBLIC | SIGNED_IN_ACCOUNT_PAGES
-    assert named_routes() == covered, "add new URLs to the permission matrix"
+@pytest.fixture
+def objects(cast, quarter):
+    from feature_requests.models import Customer, Deal, FeatureRequest
+
+    customer = Customer.objects.create(name="Matrix Corp")
+    deal = Deal.objects.create(
+        customer=customer, name="Matrix deal", amount=1000, owner=cast[Role.SALES_REP]
+    )
+    request = FeatureRequest.objects.create(
+        title="Matrix request", problem="p", submitted_by=cast[Role.SALES_REP], quarter=quarter
+    )
+    return {"quarter": quarter, "customer": customer, "deal": deal, "request": request}
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("url_name", sorted(EXPECTED))
-@pytest.mark.parametrize("role", ROLES, ids=str)
-def test_it_gives_each_role_the_expected_status(client, cast, quarter, url_name, role):
-    kwargs = dict.fromkeys(URLS[url_name], quarter.label)
-    url = reverse(url_name, kwargs=kwargs)
-    if role != ANON:
-        client.force_login(cast[role])
-    response = client.get(url)
-    expected = EXPECTED[url_name][role]
+def url_for(url_name: str, kind: str | None, objects: dict) -> str:
+    if kind is None:
+        return reverse(url_name)
+    target = objects[kind]
+    return reverse(url_name, args=[target.label if kind == "quarter" else target.pk])
+
+
+def check(response, expected) -> None:
     if expected == LOGIN:
         assert response.status_code == 302
         assert response.url.startswith(reverse("login"))
@@ -87,6 +153,32 @@ def test_it_gives_each_role_the_expected_status(client, cast, quarter, url_name,
         assert response.status_code == expected
         if expected == 403:
             assert b"You can" in response.content  # the page says why, not a bare 403
+
+
+def test_it_covers_every_named_url():
+    covered = set(EXPECTED) | set(EXPECTED_POST) | PUBLIC | SIGNED_IN_ACCOUNT_PAGES
+    assert named_routes() == covered, "add new URLs to the permission matrix"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", sorted(EXPECTED))
+@pytest.mark.parametrize("role", ROLES, ids=str)
+def test_it_gives_each_role_the_expected_status(client, cast, objects, url_name, role):
+    if role != ANON:
+        client.force_login(cast[role])
+    check(client.get(url_for(url_name, URLS[url_name], objects)), EXPECTED[url_name][role])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", sorted(EXPECTED_POST))
+@pytest.mark.parametrize("role", ROLES, ids=str)
+def test_it_checks_each_role_on_every_action(client, cast, objects, url_name, role):
+    if role != ANON:
+        client.force_login(cast[role])
+    check(
+        client.post(url_for(url_name, POST_URLS[url_name], objects), {}),
+        EXPECTED_POST[url_name][role],
+    )
 
 
 @pytest.mark.django_db

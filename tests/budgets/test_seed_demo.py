@@ -10,11 +10,14 @@ from django.test import Client
 
 from accounts.models import Role, User
 from budgets.management.commands.seed_demo import (
+    DEMO_CUSTOMERS,
+    DEMO_DEALS,
     DEMO_PASSWORD,
     DEMO_USERS,
     calendar_quarter,
 )
 from budgets.models import CompanySettings, Quarter
+from feature_requests.models import Customer, Deal
 
 
 def seed() -> str:
@@ -36,6 +39,14 @@ def snapshot() -> dict[str, object]:
         "settings": CompanySettings.objects.values_list(
             "company_name", "head_of_sales__email", "head_of_product__email"
         ).get(),
+        "customers": sorted(
+            Customer.objects.values_list("pk", "name", "segment", "arr", "crm_url")
+        ),
+        "deals": sorted(
+            Deal.objects.values_list(
+                "pk", "customer__name", "name", "amount", "stage", "expected_close", "owner__email"
+            )
+        ),
     }
 
 
@@ -170,3 +181,46 @@ def test_it_lets_demo_users_log_in_with_the_demo_password():
         assert client.login(username=demo.email, password=DEMO_PASSWORD), demo.email
         client.logout()
     assert "Log in as vp.sales@example.com / forcerank-demo" in output
+
+
+@pytest.mark.django_db
+def test_it_creates_customers_and_deals_across_segments_stages_and_reps():
+    output = seed()
+
+    assert Customer.objects.count() == len(DEMO_CUSTOMERS) == 8
+    assert Deal.objects.count() == len(DEMO_DEALS) == 15
+    assert set(Customer.objects.values_list("segment", flat=True)) == set(Customer.Segment)
+    assert set(Deal.objects.values_list("stage", flat=True)) == set(Deal.Stage)
+    owners = User.objects.filter(deals__isnull=False).distinct()
+    assert {owner.role for owner in owners} == {Role.SALES_REP}
+    assert owners.count() == 6
+    assert "8 demo customers (8 created) and 15 demo deals (15 created)." in output
+
+
+@pytest.mark.django_db
+def test_it_spreads_expected_close_dates_over_the_current_and_next_quarter():
+    seed()
+
+    today = CompanySettings.load().today()
+    _, start, end = calendar_quarter(today)
+    _, next_start, next_end = calendar_quarter(end + dt.timedelta(days=1))
+    dates = list(Deal.objects.values_list("expected_close", flat=True))
+    assert all(start <= day <= next_end for day in dates)
+    assert any(day <= end for day in dates)
+    assert any(day >= next_start for day in dates)
+
+
+@pytest.mark.django_db
+def test_it_restores_demo_deals_without_duplicating_them():
+    seed()
+    deal = Deal.objects.get(name=DEMO_DEALS[0].name)
+    deal.amount = 1
+    deal.save()
+
+    output = seed()
+
+    assert Customer.objects.count() == 8
+    assert Deal.objects.count() == 15
+    deal.refresh_from_db()
+    assert deal.amount == DEMO_DEALS[0].amount
+    assert "(0 created)" in output

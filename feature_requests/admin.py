@@ -1,0 +1,89 @@
+from django.contrib import admin
+
+from feature_requests.models import (
+    Comment,
+    Customer,
+    Deal,
+    Estimate,
+    FeatureRequest,
+    RankEvent,
+    RequestDeal,
+    StatusChange,
+)
+
+
+class DealInline(admin.TabularInline):
+    model = Deal
+    extra = 0
+    autocomplete_fields = ["owner"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["name", "segment", "arr"]
+    list_filter = ["segment"]
+    search_fields = ["name"]
+    inlines = [DealInline]
+
+
+@admin.register(Deal)
+class DealAdmin(admin.ModelAdmin):
+    list_display = ["name", "customer", "amount", "stage", "expected_close", "owner"]
+    list_filter = ["stage"]
+    search_fields = ["name", "customer__name"]
+    list_select_related = ["customer", "owner"]
+
+
+class RequestDealInline(admin.TabularInline):
+    model = RequestDeal
+    extra = 0
+    autocomplete_fields = ["deal"]
+
+
+@admin.register(FeatureRequest)
+class FeatureRequestAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "quarter", "estimate_points", "submitted_by", "created_at"]
+    list_filter = ["status", "quarter"]
+    search_fields = ["title", "problem"]
+    list_select_related = ["quarter", "submitted_by"]
+    readonly_fields = ["rank_key"]
+    raw_id_fields = ["duplicate_of"]
+    inlines = [RequestDealInline]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History is written by the app, never edited by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(RankEvent)
+class RankEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "quarter", "request", "kind", "old_position", "new_position", "actor"]
+    list_filter = ["kind", "quarter"]
+    list_select_related = ["quarter", "request", "actor"]
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ["at", "request", "from_status", "to_status", "actor"]
+    list_select_related = ["request", "actor"]
+
+
+@admin.register(Estimate)
+class EstimateAdmin(ReadOnlyAdmin):
+    list_display = ["at", "request", "points", "estimated_by"]
+    list_select_related = ["request", "estimated_by"]
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "request", "author"]
+    list_select_related = ["request", "author"]

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.validators import MaxValueValidator
+
+from accounts.models import Role, User
+from feature_requests import crm
+from feature_requests.models import Customer, Deal
+
+MONEY_ERRORS = {
+    "invalid": "Enter a whole amount without a currency sign, such as 120000.",
+    "min_value": "The amount cannot be negative.",
+    "max_value": "That amount is too large.",
+    "required": "Enter an amount (0 if there is none yet).",
+}
+URL_ERRORS = {"invalid": "Enter a web address starting with https://, or leave it empty."}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def crm_url_field() -> forms.URLField:
+    # Declared rather than generated so that "crm.example.com/…" gets https:// (Django 6's
+    # default, and what a CRM link is), not http://.
+    return forms.URLField(
+        label="CRM link",
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+        error_messages=URL_ERRORS,
+    )
+
+
+def cap_money(field: forms.IntegerField) -> None:
+    """A bigger amount is a typo, and a far bigger one would overflow the column."""
+    field.max_value = crm.MAX_MONEY
+    field.validators.append(MaxValueValidator(crm.MAX_MONEY))
+    field.widget.attrs["max"] = crm.MAX_MONEY
+
+
+class CustomerForm(forms.ModelForm):
+    crm_url = crm_url_field()
+
+    class Meta:
+        model = Customer
+        fields = ["name", "segment", "arr", "crm_url"]
+        widgets = {
+            "arr": forms.NumberInput(attrs={"min": 0, "step": 1}),
+        }
+        error_messages = {
+            "name": {"required": "Enter the customer's name."},
+            "arr": MONEY_ERRORS,
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cap_money(self.fields["arr"])
+
+    def clean_name(self) -> str:
+        name = crm.clean_name(self.cleaned_data["name"])
+        if not name:
+            raise forms.ValidationError("Enter the customer's name.")
+        if crm.customer_name_taken(name, exclude_pk=self.instance.pk):
+            raise forms.ValidationError("A customer with this name exists already.")
+        return name
+
+
+class DealForm(forms.ModelForm):
+    """A deal. Reps do not pick an owner: a deal they write down is theirs."""
+
+    crm_url = crm_url_field()
+
+    class Meta:
+        model = Deal
+        fields = ["customer", "name", "amount", "stage", "expected_close", "owner", "crm_url"]
+        widgets = {
+            "amount": forms.NumberInput(attrs={"min": 0, "step": 1}),
+            "expected_close": DateInput(),
+        }
+        error_messages = {
+            "name": {"required": "Enter the deal's name."},
+            "amount": MONEY_ERRORS,
+            "expected_close": {"invalid": "Enter a date such as 2026-12-31."},
+            "customer": {
+                "required": "Choose the customer.",
+                "invalid_choice": "Choose one of the customers in the list.",
+            },
+            "owner": {"invalid_choice": "Choose one of the active sales reps in the list."},
+            NON_FIELD_ERRORS: {
+                "unique_together": "This customer has a deal with this name already."
+            },
+        }
+
+    def __init__(self, *args, actor: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        cap_money(self.fields["amount"])
+        if actor.role == Role.SALES_REP:
+            # Not shown, and a forged value is ignored: the owner is the rep (see clean).
+            del self.fields["owner"]
+        else:
+            owners = crm.active_reps()
+            if self.instance.owner_id:
+                # A deal whose rep has left stays editable without reassigning it at once.
+                owners = owners | User.objects.filter(pk=self.instance.owner_id)
+            self.fields["owner"].queryset = owners.distinct()
+
+    def clean_name(self) -> str:
+        name = crm.clean_name(self.cleaned_data["name"])
+        if not name:
+            raise forms.ValidationError("Enter the deal's name.")
+        return name
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if "owner" not in self.fields:
+            data["owner"] = self.instance.owner if self.instance.owner_id else self.actor
+        return data
+
+
+class DealFilterForm(forms.Form):
+    """The deal list's filters, read from the query string; bad values mean "all"."""
+
+    stage = forms.ChoiceField(
+        required=False,
+        choices=[("", "All stages"), ("open", "Open (not closed)"), *Deal.Stage.choices],
+    )
+    show = forms.ChoiceField(
+        required=False, choices=[("mine", "My deals"), ("all", "All deals")], label="Owner"
+    )
+
+
+class CrmImportForm(forms.Form):
+    csv_file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8 text, at most 2 MB and 5,000 rows.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        error_messages={
+            "required": "Choose the CSV file to import.",
+            "empty": "The file is empty.",
+            "invalid": "Choose a CSV file to import.",
+        },
+    )

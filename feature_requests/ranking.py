@@ -1,0 +1,268 @@
+"""The force-ranking of a quarter: a strict order kept in fractional keys.
+
+Each ranked request holds a `rank_key`, a string of base-36 digits read as a fraction
+(0.k1k2k3…), ordered as plain strings. A move writes only the moved row: its new key lies
+strictly between its new neighbours' keys, so nobody else's key changes. Keys never end in
+"0", which keeps room below every key. When repeated moves into the same gap make a key
+long, the whole quarter is rebalanced to short, evenly spaced keys (rare; many writes).
+
+Only lower-case letters and digits are used: those sort the same under byte order (SQLite,
+PostgreSQL "C") and under the usual PostgreSQL locales.
+
+Every change writes one RankEvent. The newest event's id is the ranking's version: a move
+made from a board showing an older version is refused (RankingChanged), never misapplied.
+Changes hold the quarter's row lock, so two leaders' moves are applied one after the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Max, Value
+from django.db.models.functions import Concat
+
+from accounts.models import User
+from accounts.permissions import Action, require
+from budgets.models import Quarter
+from feature_requests.models import FeatureRequest, RankEvent
+
+DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+BASE = len(DIGITS)
+MAX_KEY_LENGTH = 16  # past this, the quarter is rebalanced
+
+
+class RankingError(Exception):
+    """A move that cannot be applied, with a message for the user."""
+
+
+class RankingChanged(RankingError):
+    """The board the move was made on is out of date."""
+
+
+def key_between(low: str | None, high: str | None) -> str:
+    """A key strictly between `low` and `high` (None: the start or the end of the list)."""
+    low = low or ""
+    if high is not None and not low < high:
+        raise ValueError(f"{low!r} is not below {high!r}")
+    key = []
+    index = 0
+    while True:
+        low_digit = DIGITS.index(low[index]) if index < len(low) else 0
+        high_digit = DIGITS.index(high[index]) if high is not None and index < len(high) else BASE
+        if low_digit == high_digit:
+            key.append(DIGITS[low_digit])
+        else:
+            middle = (low_digit + high_digit) // 2
+            if middle > low_digit:
+                key.append(DIGITS[middle])
+                return "".join(key)
+            # Adjacent digits: keep low's digit; from here on only low bounds the key.
+            key.append(DIGITS[low_digit])
+            high = None
+        index += 1
+
+
+def key_for(low: str | None, high: str | None) -> str:
+    """The key for a place between two neighbours (None: no neighbour on that side).
+
+    At either end the key steps one digit rather than halving the gap, so adding at the
+    bottom or moving to the top many times keeps keys short.
+    """
+    if low is None and high is not None:
+        for index, char in enumerate(high):
+            if DIGITS.index(char) > 1:
+                return high[:index] + DIGITS[DIGITS.index(char) - 1]
+    if high is None and low is not None:
+        for index, char in enumerate(low):
+            if DIGITS.index(char) < BASE - 1:
+                return low[:index] + DIGITS[DIGITS.index(char) + 1]
+    return key_between(low, high)
+
+
+def spread_keys(count: int) -> list[str]:
+    """`count` short keys, evenly spaced and ascending, none ending in "0".
+
+    They fill the middle third of the key space, leaving room at both ends.
+    """
+    width = 1
+    while BASE**width <= 3 * count:
+        width += 1
+    width += 1  # leave gaps of at least BASE - 1 between neighbours
+    step = BASE**width // (3 * count + 1)
+    keys = []
+    for position in range(count + 1, 2 * count + 1):
+        value = position * step
+        digits = []
+        for _ in range(width):
+            value, digit = divmod(value, BASE)
+            digits.append(DIGITS[digit])
+        keys.append("".join(reversed(digits)).rstrip("0"))
+    return keys
+
+
+def ranked(quarter: Quarter):
+    """The quarter's ranked, uncommitted requests, in rank order."""
+    return FeatureRequest.objects.filter(
+        quarter=quarter, status=FeatureRequest.Status.RANKED
+    ).order_by("rank_key")
+
+
+def ranking_version(quarter: Quarter) -> int:
+    """The id of the quarter's newest rank event (0 before the first)."""
+    return RankEvent.objects.filter(quarter=quarter).aggregate(version=Max("id"))["version"] or 0
+
+
+def _position_of(quarter: Quarter, key: str) -> int:
+    return ranked(quarter).filter(rank_key__lt=key).count() + 1
+
+
+def _lock(quarter: Quarter) -> Quarter:
+    return Quarter.objects.select_for_update().get(pk=quarter.pk)
+
+
+def ranking_rebalance(*, quarter: Quarter) -> int:
+    """Give the quarter's ranking short, evenly spaced keys; returns the rows rewritten.
+
+    Call while holding the quarter's row lock. The old keys are first moved out of the way
+    ("~" sorts after every digit), so no new key ever meets an old one in the unique index.
+    """
+    ids = list(ranked(quarter).values_list("id", flat=True))
+    FeatureRequest.objects.filter(id__in=ids).update(rank_key=Concat(Value("~"), "rank_key"))
+    FeatureRequest.objects.bulk_update(
+        [
+            FeatureRequest(id=pk, rank_key=key)
+            for pk, key in zip(ids, spread_keys(len(ids)), strict=True)
+        ],
+        ["rank_key"],
+        batch_size=500,
+    )
+    return len(ids)
+
+
+@transaction.atomic
+def ranking_append(
+    *, quarter: Quarter, request: FeatureRequest, actor: User | None, note: str = ""
+) -> int:
+    """Put `request` at the bottom of `quarter`'s ranking, status ranked; returns its position.
+
+    Used by triage (accept), deferral and carry-over; the caller checks its own permission.
+    """
+    quarter = _lock(quarter)
+    last = ranked(quarter).exclude(pk=request.pk).values_list("rank_key", flat=True).last()
+    request.quarter = quarter
+    request.status = FeatureRequest.Status.RANKED
+    request.rank_key = key_for(last, None)
+    request.save(update_fields=["quarter", "status", "rank_key", "updated_at"])
+    position = _position_of(quarter, request.rank_key)
+    RankEvent.objects.create(
+        quarter=quarter,
+        request=request,
+        actor=actor,
+        kind=RankEvent.Kind.ADDED,
+        new_position=position,
+        note=note,
+    )
+    return position
+
+
+@transaction.atomic
+def ranking_remove(
+    *, request: FeatureRequest, actor: User | None, new_status: str, note: str = ""
+) -> None:
+    """Take a ranked request out of its quarter's ranking, giving it `new_status`."""
+    quarter = _lock(request.quarter)
+    old_position = _position_of(quarter, request.rank_key)
+    request.status = new_status
+    request.rank_key = None
+    request.save(update_fields=["status", "rank_key", "updated_at"])
+    RankEvent.objects.create(
+        quarter=quarter,
+        request=request,
+        actor=actor,
+        kind=RankEvent.Kind.REMOVED,
+        old_position=old_position,
+        note=note,
+    )
+
+
+@dataclass(frozen=True)
+class Move:
+    request: FeatureRequest
+    old_position: int
+    new_position: int
+    version: int
+
+
+@transaction.atomic
+def ranking_move(
+    *,
+    actor: User,
+    quarter: Quarter,
+    request_id: int,
+    after_id: int | None,
+    before_id: int | None,
+    version: int,
+) -> Move:
+    """Move a request between two neighbours: it lands after `after_id` and before `before_id`.
+
+    None for `after_id` means the top, None for `before_id` the bottom. `version` is the
+    ranking version of the board the user moved on; if anyone changed the ranking since,
+    RankingChanged is raised and nothing is written. Writes the moved row and one event.
+    """
+    require(actor, Action.RANK)
+    quarter = _lock(quarter)
+    if version != ranking_version(quarter):
+        raise RankingChanged(
+            "The ranking changed since you loaded it. Here is the current order; please move again."
+        )
+    ids = {request_id} | {pk for pk in (after_id, before_id) if pk is not None}
+    rows = {row.pk: row for row in ranked(quarter).filter(pk__in=ids)}
+    if request_id not in rows:
+        raise RankingError("That request is not in this quarter's ranking.")
+    if request_id in (after_id, before_id):
+        raise RankingError("A request cannot be its own neighbour.")
+    moving = rows[request_id]
+    after = rows.get(after_id) if after_id is not None else None
+    before = rows.get(before_id) if before_id is not None else None
+    if (after_id is not None and after is None) or (before_id is not None and before is None):
+        raise RankingError("A neighbour named in the move is not in this quarter's ranking.")
+    others = ranked(quarter).exclude(pk=request_id)
+    low = after.rank_key if after else None
+    high = before.rank_key if before else None
+    if low is not None and high is not None and not low < high:
+        raise RankingError("Those two requests are not neighbours in this order.")
+    between = others
+    if low is not None:
+        between = between.filter(rank_key__gt=low)
+    if high is not None:
+        between = between.filter(rank_key__lt=high)
+    if between.exists():
+        raise RankingError("Those two requests are not neighbours in this order.")
+
+    old_position = _position_of(quarter, moving.rank_key)
+    new_key = key_for(low, high)
+    if len(new_key) > MAX_KEY_LENGTH:
+        ranking_rebalance(quarter=quarter)
+        return ranking_move(
+            actor=actor,
+            quarter=quarter,
+            request_id=request_id,
+            after_id=after_id,
+            before_id=before_id,
+            version=version,
+        )
+    moving.rank_key = new_key
+    moving.save(update_fields=["rank_key"])
+    new_position = others.filter(rank_key__lt=new_key).count() + 1
+    event = RankEvent.objects.create(
+        quarter=quarter,
+        request=moving,
+        actor=actor,
+        kind=RankEvent.Kind.MOVED,
+        old_position=old_position,
+        new_position=new_position,
+    )
+    return Move(
+        request=moving, old_position=old_position, new_position=new_position, version=event.pk
+    )

@@ -1,0 +1,177 @@
+"""Reads about feature requests, for the pages that show them.
+
+Each list is one query whatever its length: deal counts and ARR are annotated, the people and
+quarters shown are joined, never fetched per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from accounts.models import Role, User
+from budgets.models import Quarter
+from feature_requests.models import (
+    Comment,
+    Deal,
+    Estimate,
+    FeatureRequest,
+    RankEvent,
+    RequestDeal,
+    StatusChange,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Requests
+# ---------------------------------------------------------------------------------------------
+
+Status = FeatureRequest.Status
+
+# A lost deal's ARR is no longer at stake.
+ARR_AT_STAKE = Sum(
+    "deal_links__deal__amount", filter=~Q(deal_links__deal__stage=Deal.Stage.CLOSED_LOST)
+)
+# Requests another request can still be merged into.
+MERGE_TARGET_STATUSES = (
+    Status.SUBMITTED,
+    Status.RANKED,
+    Status.COMMITTED,
+    Status.DEFERRED,
+    Status.IN_PROGRESS,
+)
+
+
+def _with_deal_figures(requests: QuerySet[FeatureRequest]) -> QuerySet[FeatureRequest]:
+    """Annotate `deal_count` and `arr` (ARR at stake) in the same query as the rows."""
+    return requests.annotate(deal_count=Count("deal_links", distinct=True), arr=ARR_AT_STAKE)
+
+
+def request_list_for(*, user: User, status: str = "") -> QuerySet[FeatureRequest]:
+    """Newest first. A rep sees the requests they submitted; everyone else sees them all."""
+    requests = FeatureRequest.objects.select_related("submitted_by", "quarter")
+    if user.role == Role.SALES_REP:
+        requests = requests.filter(submitted_by=user)
+    if status:
+        requests = requests.filter(status=status)
+    return _with_deal_figures(requests).order_by("-created_at", "-id")
+
+
+def triage_queue_for(*, leader: User, everyone: bool = False) -> QuerySet[FeatureRequest]:
+    """Submitted requests waiting for a sales leader, oldest first.
+
+    By default those of the leader's own reps (and their own); `everyone` shows all of them.
+    """
+    requests = FeatureRequest.objects.filter(status=Status.SUBMITTED).select_related(
+        "submitted_by", "quarter"
+    )
+    if not everyone:
+        requests = requests.filter(Q(submitted_by__manager=leader) | Q(submitted_by=leader))
+    return _with_deal_figures(requests).order_by("created_at", "id")
+
+
+def merge_candidates(*, exclude: FeatureRequest | None = None) -> QuerySet[FeatureRequest]:
+    """Open requests a duplicate may be merged into, newest first (id and title only)."""
+    requests = FeatureRequest.objects.filter(status__in=MERGE_TARGET_STATUSES).only("id", "title")
+    if exclude is not None:
+        requests = requests.exclude(pk=exclude.pk)
+    return requests.order_by("-created_at", "-id")
+
+
+def quarters_open(*, today: dt.date, keep: Quarter | None = None) -> QuerySet[Quarter]:
+    """Quarters that have not ended: the ones a request can target or be accepted into.
+
+    `keep` stays on offer even if it has ended: an edited request may keep its target.
+    """
+    condition = Q(end__gte=today)
+    if keep is not None:
+        condition |= Q(pk=keep.pk)
+    return Quarter.objects.filter(condition).order_by("start")
+
+
+@dataclass
+class EstimateQueue:
+    on_board: list[FeatureRequest]  # ranked, no estimate: the board flags them
+    submitted: list[FeatureRequest]  # not triaged yet, no estimate
+    estimated: list[FeatureRequest]  # already estimated, for re-estimates
+
+    def rows(self) -> list[FeatureRequest]:
+        return [*self.on_board, *self.submitted, *self.estimated]
+
+
+ESTIMATED_SHOWN = 100
+
+
+def estimate_queue() -> EstimateQueue:
+    """What product managers should estimate, most pressing first. Three queries."""
+    base = _with_deal_figures(
+        FeatureRequest.objects.select_related("quarter", "estimated_by", "submitted_by")
+    )
+    return EstimateQueue(
+        on_board=list(
+            base.filter(status=Status.RANKED, estimate_points__isnull=True).order_by(
+                "quarter__start", "rank_key"
+            )
+        ),
+        submitted=list(
+            base.filter(status=Status.SUBMITTED, estimate_points__isnull=True).order_by(
+                "created_at", "id"
+            )
+        ),
+        estimated=list(
+            base.filter(
+                status__in=(Status.RANKED, Status.SUBMITTED), estimate_points__isnull=False
+            ).order_by("-estimated_at", "-id")[:ESTIMATED_SHOWN]
+        ),
+    )
+
+
+def estimate_row(*, pk: int) -> FeatureRequest:
+    """One row of the estimate queue, with the same annotations as the queue."""
+    return _with_deal_figures(
+        FeatureRequest.objects.select_related("quarter", "estimated_by", "submitted_by")
+    ).get(pk=pk)
+
+
+@dataclass
+class RequestDetail:
+    request: FeatureRequest
+    deal_links: list[RequestDeal]
+    status_changes: list[StatusChange]
+    estimates: list[Estimate]
+    rank_events: list[RankEvent]
+    comments: list[Comment]
+    duplicates: list[FeatureRequest]
+
+    @property
+    def arr_at_stake(self) -> int:
+        return sum(
+            link.deal.amount
+            for link in self.deal_links
+            if link.deal.stage != Deal.Stage.CLOSED_LOST
+        )
+
+
+def request_detail(*, request: FeatureRequest) -> RequestDetail:
+    """Everything the request page shows, one query per section."""
+    return RequestDetail(
+        request=request,
+        deal_links=list(
+            request.deal_links.select_related("deal__customer").order_by(
+                "deal__customer__name", "deal__name"
+            )
+        ),
+        status_changes=list(request.status_changes.select_related("actor")),
+        estimates=list(request.estimates.select_related("estimated_by").order_by("-at", "-id")),
+        rank_events=list(request.rank_events.select_related("actor", "quarter").order_by("-id")),
+        comments=list(request.comments.select_related("author")),
+        duplicates=list(request.duplicates.order_by("id").only("id", "title")),
+    )
+
+
+def request_for_page(*, pk: int) -> FeatureRequest:
+    """The request with the people and quarter its page names (DoesNotExist if unknown)."""
+    return FeatureRequest.objects.select_related(
+        "submitted_by", "quarter", "estimated_by", "duplicate_of"
+    ).get(pk=pk)

@@ -1,0 +1,290 @@
+"""Writes to feature requests: submit, edit, comment, triage (accept, decline, merge), estimate.
+
+Each service asks accounts.permissions first, then checks the request's state under a row
+lock, so two leaders triaging the same request one after the other get a clear refusal
+instead of a double transition. A refusal for a rule raises ValidationError with a message
+for the user; a refusal for a role raises PermissionDenied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role, User
+from accounts.permissions import Action, require
+from budgets.models import Quarter
+from budgets.selectors import company_today
+from feature_requests.models import (
+    MAX_COMMENT_LENGTH,
+    MAX_ESTIMATE_POINTS,
+    MAX_PROBLEM_LENGTH,
+    Comment,
+    Deal,
+    Estimate,
+    FeatureRequest,
+    RequestDeal,
+    StatusChange,
+)
+from feature_requests.ranking import ranking_append
+
+MAX_TITLE_LENGTH = FeatureRequest._meta.get_field("title").max_length
+Status = FeatureRequest.Status
+
+# A request that was merged away or declined cannot take in a duplicate.
+CLOSED_FOR_MERGE = (Status.MERGED, Status.DECLINED_BY_SALES, Status.DECLINED)
+ESTIMABLE = (Status.SUBMITTED, Status.RANKED)
+
+
+def _clean_text(*, title: str, problem: str) -> tuple[str, str]:
+    title = (title or "").strip()
+    problem = (problem or "").strip()
+    errors: dict[str, str] = {}
+    if not title:
+        errors["title"] = "Give the request a title."
+    elif len(title) > MAX_TITLE_LENGTH:
+        errors["title"] = f"Keep the title to {MAX_TITLE_LENGTH} characters (it has {len(title)})."
+    if not problem:
+        errors["problem"] = "Describe the customer's problem."
+    elif len(problem) > MAX_PROBLEM_LENGTH:
+        errors["problem"] = (
+            f"Keep the problem to {MAX_PROBLEM_LENGTH:,} characters (it has {len(problem):,})."
+        )
+    if errors:
+        raise ValidationError(errors)
+    return title, problem
+
+
+def _check_quarter_open(quarter: Quarter | None, *, field: str = "quarter") -> None:
+    if quarter is not None and quarter.end < company_today():
+        raise ValidationError(
+            {field: f"{quarter.label} has ended; choose a current or later quarter."}
+        )
+
+
+def _check_deal_links(
+    *,
+    actor: User,
+    deal_links: Iterable[tuple[Deal, str]],
+    already_linked: frozenset[int] = frozenset(),
+) -> list[tuple[Deal, str]]:
+    """Each deal once, a known criticality, and a rep links only deals they own.
+
+    `already_linked` are the deals the request had before an edit: a rep keeps those even if
+    the deal has since passed to another owner.
+    """
+    links = list(deal_links)
+    seen: set[int] = set()
+    for deal, criticality in links:
+        if criticality not in RequestDeal.Criticality.values:
+            raise ValidationError({"deal_links": f"{criticality!r} is not a criticality."})
+        if deal.pk in seen:
+            raise ValidationError({"deal_links": f"{deal} is linked twice; link each deal once."})
+        seen.add(deal.pk)
+        if (
+            actor.role == Role.SALES_REP
+            and deal.owner_id != actor.pk
+            and deal.pk not in already_linked
+        ):
+            raise ValidationError({"deal_links": f"{deal} is not your deal; link your own deals."})
+    return links
+
+
+def _record_status(
+    *, request: FeatureRequest, actor: User | None, from_status: str, to_status: str, note: str = ""
+) -> StatusChange:
+    return StatusChange.objects.create(
+        request=request, actor=actor, from_status=from_status, to_status=to_status, note=note
+    )
+
+
+def _locked(request: FeatureRequest) -> FeatureRequest:
+    """The request's row, locked and fresh: its status may have changed since the page loaded."""
+    return FeatureRequest.objects.select_for_update().get(pk=request.pk)
+
+
+def _require_status(request: FeatureRequest, allowed: Iterable[str], doing: str) -> None:
+    if request.status not in allowed:
+        raise ValidationError(
+            f"“{request.title}” is {request.get_status_display().lower()}, so it cannot be {doing}."
+        )
+
+
+@transaction.atomic
+def request_submit(
+    *,
+    actor: User,
+    title: str,
+    problem: str,
+    quarter: Quarter | None,
+    deal_links: list[tuple[Deal, str]],
+) -> FeatureRequest:
+    """Create a submitted request with its deals; it lands in the submitter's leader's queue."""
+    require(actor, Action.SUBMIT_REQUEST)
+    title, problem = _clean_text(title=title, problem=problem)
+    _check_quarter_open(quarter)
+    links = _check_deal_links(actor=actor, deal_links=deal_links)
+    request = FeatureRequest.objects.create(
+        title=title, problem=problem, quarter=quarter, submitted_by=actor
+    )
+    RequestDeal.objects.bulk_create(
+        RequestDeal(request=request, deal=deal, criticality=criticality)
+        for deal, criticality in links
+    )
+    _record_status(request=request, actor=actor, from_status="", to_status=Status.SUBMITTED)
+    return request
+
+
+@transaction.atomic
+def request_update(
+    *,
+    actor: User,
+    request: FeatureRequest,
+    title: str,
+    problem: str,
+    quarter: Quarter | None,
+    deal_links: list[tuple[Deal, str]],
+) -> FeatureRequest:
+    """Change a submitted request's text, target quarter and deals (the links are replaced).
+
+    Only its submitter, and only until a sales leader triages it.
+    """
+    request = _locked(request)
+    require(actor, Action.EDIT_REQUEST, request)
+    title, problem = _clean_text(title=title, problem=problem)
+    if quarter is not None and quarter.pk != request.quarter_id:
+        # Keeping a target quarter that has since ended is allowed; choosing one is not.
+        _check_quarter_open(quarter)
+    before = frozenset(request.deal_links.values_list("deal_id", flat=True))
+    links = _check_deal_links(actor=actor, deal_links=deal_links, already_linked=before)
+    request.title, request.problem, request.quarter = title, problem, quarter
+    request.save(update_fields=["title", "problem", "quarter", "updated_at"])
+    request.deal_links.all().delete()
+    RequestDeal.objects.bulk_create(
+        RequestDeal(request=request, deal=deal, criticality=criticality)
+        for deal, criticality in links
+    )
+    return request
+
+
+@transaction.atomic
+def comment_add(*, actor: User, request: FeatureRequest, body: str) -> Comment:
+    require(actor, Action.COMMENT, request)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write something before posting the comment."})
+    if len(body) > MAX_COMMENT_LENGTH:
+        raise ValidationError(
+            {"body": f"Keep a comment to {MAX_COMMENT_LENGTH:,} characters (it has {len(body):,})."}
+        )
+    return Comment.objects.create(request=request, author=actor, body=body)
+
+
+@transaction.atomic
+def request_accept(*, actor: User, request: FeatureRequest, quarter: Quarter) -> int:
+    """Accept a submitted request into `quarter`'s ranking, at the bottom; returns its position."""
+    require(actor, Action.TRIAGE, request)
+    request = _locked(request)
+    _require_status(request, [Status.SUBMITTED], "accepted")
+    _check_quarter_open(quarter)
+    position = ranking_append(quarter=quarter, request=request, actor=actor, note="accepted")
+    _record_status(
+        request=request,
+        actor=actor,
+        from_status=Status.SUBMITTED,
+        to_status=Status.RANKED,
+        note=f"Accepted into {quarter.label} at position {position}.",
+    )
+    return position
+
+
+@transaction.atomic
+def request_decline_by_sales(
+    *, actor: User, request: FeatureRequest, reason: str
+) -> FeatureRequest:
+    """Decline a submitted request; the reason is shown to the rep who submitted it."""
+    require(actor, Action.TRIAGE, request)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why, so the rep can tell the customer."})
+    request = _locked(request)
+    _require_status(request, [Status.SUBMITTED], "declined")
+    request.status = Status.DECLINED_BY_SALES
+    request.decline_reason = reason
+    request.save(update_fields=["status", "decline_reason", "updated_at"])
+    _record_status(
+        request=request,
+        actor=actor,
+        from_status=Status.SUBMITTED,
+        to_status=Status.DECLINED_BY_SALES,
+        note=reason,
+    )
+    return request
+
+
+@transaction.atomic
+def request_merge(
+    *, actor: User, duplicate: FeatureRequest, keep: FeatureRequest
+) -> FeatureRequest:
+    """Merge a submitted `duplicate` into `keep`: its deals and comments move over.
+
+    Deals that `keep` already has stay where they are (a deal is linked once per request).
+    Returns the kept request.
+    """
+    require(actor, Action.TRIAGE, duplicate)
+    if duplicate.pk == keep.pk:
+        raise ValidationError({"keep": "A request cannot be merged into itself."})
+    # Lock both rows in id order, so two merges of the same pair cannot deadlock.
+    rows = {
+        row.pk: row
+        for row in FeatureRequest.objects.select_for_update()
+        .filter(pk__in=[duplicate.pk, keep.pk])
+        .order_by("pk")
+    }
+    duplicate, keep = rows[duplicate.pk], rows[keep.pk]
+    _require_status(duplicate, [Status.SUBMITTED], "merged")
+    if keep.status in CLOSED_FOR_MERGE:
+        raise ValidationError(
+            {
+                "keep": f"#{keep.pk} “{keep.title}” is {keep.get_status_display().lower()}; "
+                "merge into a request that is still open."
+            }
+        )
+    kept_deals = keep.deal_links.values("deal_id")
+    duplicate.deal_links.exclude(deal_id__in=kept_deals).update(request=keep)
+    duplicate.comments.update(request=keep)
+    duplicate.status = Status.MERGED
+    duplicate.duplicate_of = keep
+    duplicate.save(update_fields=["status", "duplicate_of", "updated_at"])
+    _record_status(
+        request=duplicate,
+        actor=actor,
+        from_status=Status.SUBMITTED,
+        to_status=Status.MERGED,
+        note=f"Merged into #{keep.pk} “{keep.title}”.",
+    )
+    return keep
+
+
+@transaction.atomic
+def request_estimate(*, actor: User, request: FeatureRequest, points: int) -> FeatureRequest:
+    """Record a PM's estimate; earlier estimates stay in the history."""
+    require(actor, Action.ESTIMATE, request)
+    if isinstance(points, bool) or not isinstance(points, int):
+        raise ValidationError({"points": "Enter a whole number of story points."})
+    if not 1 <= points <= MAX_ESTIMATE_POINTS:
+        raise ValidationError(
+            {"points": f"An estimate is between 1 and {MAX_ESTIMATE_POINTS:,} story points."}
+        )
+    request = _locked(request)
+    _require_status(request, ESTIMABLE, "estimated")
+    now = timezone.now()
+    Estimate.objects.create(request=request, points=points, estimated_by=actor, at=now)
+    request.estimate_points = points
+    request.estimated_by = actor
+    request.estimated_at = now
+    request.save(update_fields=["estimate_points", "estimated_by", "estimated_at", "updated_at"])
+    return request

@@ -1,0 +1,35 @@
+from django.urls import path
+
+from feature_requests.views import board, customers, requests
+
+app_name = "requests"
+
+urlpatterns = [
+    # Customers and deals (the CRM side)
+    path("customers/", customers.customer_list, name="customer_list"),
+    path("customers/new/", customers.customer_create, name="customer_create"),
+    path("customers/import/", customers.crm_import, name="crm_import"),
+    path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/edit/", customers.customer_edit, name="customer_edit"),
+    path("deals/", customers.deal_list, name="deal_list"),
+    path("deals/new/", customers.deal_create, name="deal_create"),
+    path("deals/<int:pk>/edit/", customers.deal_edit, name="deal_edit"),
+    # Requests: submit, follow, triage, estimate
+    path("requests/", requests.request_list, name="request_list"),
+    path("requests/new/", requests.request_create, name="request_create"),
+    path("requests/<int:pk>/", requests.request_detail, name="request_detail"),
+    path("requests/<int:pk>/edit/", requests.request_edit, name="request_edit"),
+    path("requests/<int:pk>/comments/", requests.comment_create, name="comment_create"),
+    path("requests/<int:pk>/accept/", requests.request_accept, name="request_accept"),
+    path("requests/<int:pk>/decline/", requests.request_decline, name="request_decline"),
+    path("requests/<int:pk>/merge/", requests.request_merge, name="request_merge"),
+    path("requests/<int:pk>/estimate/", requests.request_estimate, name="request_estimate"),
+    path("triage/", requests.triage_queue, name="triage_queue"),
+    path("estimates/", requests.estimate_queue, name="estimate_queue"),
+    # The ranking board
+    path("board/", board.board_current, name="board_current"),
+    path("board/<str:label>/", board.board, name="board"),
+    path("board/<str:label>/move/", board.board_move, name="board_move"),
+    path("board/<str:label>/history/", board.ranking_history, name="ranking_history"),
+    path("board/<str:label>/export.csv", board.board_export, name="board_export"),
+]

@@ -1,0 +1,205 @@
+"""Customers and deals: everyone reads them, sales keeps them up to date."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.forms import BaseForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.decorators import allowed_to
+from accounts.models import Role
+from accounts.permissions import Action, can, require
+from feature_requests import crm
+from feature_requests.forms.customers import CrmImportForm, CustomerForm, DealFilterForm, DealForm
+from feature_requests.models import Customer, Deal
+
+TEMPLATES = "feature_requests/customers/"
+
+
+def _form_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """Re-render a form; a 400 when it was submitted with errors."""
+    status = 400 if request.method == "POST" else 200
+    return render(request, TEMPLATES + template, context, status=status)
+
+
+def _saved(form: BaseForm, save) -> object | None:
+    """Call the service; a rule it enforces that the form could not see (a rep made
+    inactive meanwhile, a name taken a moment ago) becomes a form error, not a 500."""
+    try:
+        return save()
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
+
+
+@allowed_to(Action.VIEW_CUSTOMERS)
+@require_GET
+def customer_list(request: HttpRequest) -> HttpResponse:
+    customers = list(crm.customer_list())
+    return render(
+        request,
+        TEMPLATES + "customer_list.html",
+        {
+            "customers": customers,
+            "total_arr": sum(c.arr for c in customers),
+            "total_pipeline": sum(c.open_pipeline for c in customers),
+            "may_edit": can(request.user, Action.EDIT_CUSTOMERS),
+            "may_import": can(request.user, Action.IMPORT_CUSTOMERS),
+        },
+    )
+
+
+@allowed_to(Action.VIEW_CUSTOMERS)
+@require_GET
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer, pk=pk)
+    deals = list(crm.customer_deals(customer=customer))
+    return render(
+        request,
+        TEMPLATES + "customer_detail.html",
+        {
+            "customer": customer,
+            "deals": deals,
+            "editable": {
+                deal.pk for deal in deals if can(request.user, Action.EDIT_CUSTOMERS, deal)
+            },
+            "open_pipeline": sum(deal.amount for deal in deals if deal.is_open),
+            "may_edit": can(request.user, Action.EDIT_CUSTOMERS),
+        },
+    )
+
+
+@allowed_to(Action.EDIT_CUSTOMERS)
+@require_http_methods(["GET", "POST"])
+def customer_create(request: HttpRequest) -> HttpResponse:
+    form = CustomerForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        customer = _saved(
+            form, lambda: crm.customer_create(actor=request.user, **form.cleaned_data)
+        )
+        if customer is not None:
+            messages.success(request, f"Customer “{customer.name}” created.")
+            return redirect("requests:customer_detail", pk=customer.pk)
+    return _form_page(request, "customer_form.html", {"form": form, "customer": None})
+
+
+@allowed_to(Action.EDIT_CUSTOMERS)
+@require_http_methods(["GET", "POST"])
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer, pk=pk)
+    form = CustomerForm(request.POST if request.method == "POST" else None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        saved = _saved(
+            form,
+            lambda: crm.customer_update(actor=request.user, customer=customer, **form.cleaned_data),
+        )
+        if saved is not None:
+            messages.success(request, f"Customer “{saved.name}” saved.")
+            return redirect("requests:customer_detail", pk=saved.pk)
+    # The heading shows the saved name, not the one being typed.
+    saved_customer = Customer.objects.get(pk=customer.pk)
+    return _form_page(request, "customer_form.html", {"form": form, "customer": saved_customer})
+
+
+@allowed_to(Action.VIEW_CUSTOMERS)
+@require_GET
+def deal_list(request: HttpRequest) -> HttpResponse:
+    """All deals, or a rep's own by default; filterable by stage."""
+    filters = DealFilterForm(request.GET)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    is_rep = request.user.role == Role.SALES_REP
+    # Only reps own deals, so only they get "mine", and it is where they start.
+    show = (data.get("show") or "mine") if is_rep else "all"
+    stage = data.get("stage", "")
+    deals = list(crm.deal_list(stage=stage, owner=request.user if show == "mine" else None))
+    context = {
+        "deals": deals,
+        "editable": {deal.pk for deal in deals if can(request.user, Action.EDIT_CUSTOMERS, deal)},
+        "total_amount": sum(deal.amount for deal in deals),
+        "filters": DealFilterForm(initial={"stage": stage, "show": show}),
+        "stage": stage,
+        "show": show,
+        "is_rep": is_rep,
+        "may_edit": can(request.user, Action.EDIT_CUSTOMERS),
+    }
+    template = TEMPLATES + "deal_list.html"
+    if request.htmx:
+        template += "#deal-table"
+    return render(request, template, context)
+
+
+def _deal_form_page(request: HttpRequest, form: DealForm, *, deal: Deal | None) -> HttpResponse:
+    context = {"form": form, "deal": deal, "owner_is_actor": "owner" not in form.fields}
+    return _form_page(request, "deal_form.html", context)
+
+
+@allowed_to(Action.EDIT_CUSTOMERS)
+@require_http_methods(["GET", "POST"])
+def deal_create(request: HttpRequest) -> HttpResponse:
+    initial = {}
+    customer_id = request.GET.get("customer", "")
+    if customer_id.isdigit():
+        initial["customer"] = customer_id
+    form = DealForm(
+        request.POST if request.method == "POST" else None, initial=initial, actor=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        deal = _saved(form, lambda: crm.deal_create(actor=request.user, **form.cleaned_data))
+        if deal is not None:
+            messages.success(request, f"Deal “{deal.name}” created.")
+            return redirect("requests:customer_detail", pk=deal.customer_id)
+    return _deal_form_page(request, form, deal=None)
+
+
+@allowed_to(Action.EDIT_CUSTOMERS)
+@require_http_methods(["GET", "POST"])
+def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = get_object_or_404(Deal.objects.select_related("customer", "owner"), pk=pk)
+    # Before binding the form: it writes the submitted owner onto the deal.
+    require(request.user, Action.EDIT_CUSTOMERS, deal)
+    form = DealForm(
+        request.POST if request.method == "POST" else None, instance=deal, actor=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        saved = _saved(
+            form, lambda: crm.deal_update(actor=request.user, deal=deal, **form.cleaned_data)
+        )
+        if saved is not None:
+            messages.success(request, f"Deal “{saved.name}” saved.")
+            return redirect("requests:customer_detail", pk=saved.customer_id)
+    saved_deal = Deal.objects.select_related("customer").get(pk=deal.pk)
+    return _deal_form_page(request, form, deal=saved_deal)
+
+
+@allowed_to(Action.IMPORT_CUSTOMERS)
+@require_http_methods(["GET", "POST"])
+def crm_import(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = CrmImportForm(request.POST, request.FILES)
+    else:
+        form = CrmImportForm()
+    problems: list[crm.ImportProblem] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = crm.crm_import(actor=request.user, csv_file=form.cleaned_data["csv_file"])
+        except crm.CrmImportError as error:
+            problems = error.problems
+        else:
+            messages.success(request, result.summary())
+            return redirect("requests:customer_list")
+    return _form_page(
+        request,
+        "crm_import.html",
+        {
+            "form": form,
+            "problems": problems,
+            "columns": ",".join(crm.IMPORT_COLUMNS),
+            "required_columns": crm.REQUIRED_IMPORT_COLUMNS,
+            "example": crm.IMPORT_EXAMPLE,
+            "segments": Customer.Segment.choices,
+            "stages": Deal.Stage.choices,
+        },
+    )

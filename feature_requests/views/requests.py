@@ -1,0 +1,389 @@
+"""Request pages: submit and follow requests, comment, triage (sales leaders), estimate (PMs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.decorators import allowed_to
+from accounts.models import Role
+from accounts.permissions import Action, can, require
+from budgets.models import Quarter
+from budgets.selectors import company_today, quarter_current
+from feature_requests import selectors, services
+from feature_requests.forms.requests import (
+    AcceptForm,
+    BaseDealLinkFormSet,
+    CommentForm,
+    DeclineForm,
+    EstimateForm,
+    MergeForm,
+    RequestForm,
+    deal_link_formset,
+)
+from feature_requests.models import FeatureRequest
+
+Status = FeatureRequest.Status
+PAGE_SIZE = 50
+MERGE_SUGGESTIONS = 500
+LIST_TEMPLATE = "feature_requests/requests/list.html"
+FORM_TEMPLATE = "feature_requests/requests/form.html"
+DETAIL_TEMPLATE = "feature_requests/requests/detail.html"
+TRIAGE_TEMPLATE = "feature_requests/requests/triage.html"
+ESTIMATES_TEMPLATE = "feature_requests/requests/estimates.html"
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _show_errors(form: Form, error: ValidationError) -> None:
+    """Put a service's refusal next to the field it is about (or above the form)."""
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _message(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _form_errors_text(form: Form) -> str:
+    return " ".join(message for errors in form.errors.values() for message in errors)
+
+
+def _redirect_back(request: HttpRequest, fallback: str, *args: Any) -> HttpResponse:
+    """Back to the page the form was on (a same-site `next`), else to `fallback`."""
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
+    return redirect(fallback, *args)
+
+
+def _page_request(pk: int) -> FeatureRequest:
+    try:
+        return selectors.request_for_page(pk=pk)
+    except FeatureRequest.DoesNotExist:
+        raise Http404("No request with that number.") from None
+
+
+def _default_quarter(
+    feature: FeatureRequest, today: dt.date, current: Quarter | None
+) -> Quarter | None:
+    """Accept into the request's target quarter, or the current one if it has none (or ended)."""
+    if feature.quarter is not None and feature.quarter.end >= today:
+        return feature.quarter
+    return current
+
+
+# --- submit, edit, follow ------------------------------------------------------------------------
+
+
+@allowed_to(Action.VIEW_REQUESTS)
+def request_list(request: HttpRequest) -> HttpResponse:
+    """A rep's own requests; everyone else's view of all of them. Newest first, 50 a page."""
+    status = request.GET.get("status", "")
+    if status not in Status.values:
+        status = ""  # an unknown filter shows everything rather than failing
+    requests = selectors.request_list_for(user=request.user, status=status)
+    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        LIST_TEMPLATE,
+        {
+            "page": page,
+            "status": status,
+            "statuses": Status.choices,
+            "mine": request.user.role == Role.SALES_REP,
+            "may_submit": can(request.user, Action.SUBMIT_REQUEST),
+        },
+    )
+
+
+def _request_form_page(
+    request: HttpRequest,
+    form: RequestForm,
+    formset: BaseDealLinkFormSet,
+    feature: FeatureRequest | None,
+) -> HttpResponse:
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        FORM_TEMPLATE,
+        {"form": form, "formset": formset, "feature": feature},
+        status=status,
+    )
+
+
+@allowed_to(Action.SUBMIT_REQUEST)
+@require_http_methods(["GET", "POST"])
+def request_create(request: HttpRequest) -> HttpResponse:
+    today = company_today()
+    form = RequestForm(
+        request.POST or None,
+        quarters=selectors.quarters_open(today=today),
+        initial={"quarter": quarter_current(today=today)},
+    )
+    formset = deal_link_formset(user=request.user, data=request.POST or None)
+    if request.method == "POST" and all([form.is_valid(), formset.is_valid()]):
+        try:
+            feature = services.request_submit(
+                actor=request.user, deal_links=formset.links(), **form.cleaned_data
+            )
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(
+                request, f"“{feature.title}” submitted. It is in your sales leader's triage queue."
+            )
+            return redirect("requests:request_detail", feature.pk)
+    return _request_form_page(request, form, formset, None)
+
+
+@allowed_to(Action.EDIT_REQUEST)
+@require_http_methods(["GET", "POST"])
+def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    feature = get_object_or_404(FeatureRequest.objects.select_related("quarter"), pk=pk)
+    require(request.user, Action.EDIT_REQUEST, feature)
+    form = RequestForm(
+        request.POST or None,
+        quarters=selectors.quarters_open(today=company_today(), keep=feature.quarter),
+        initial={"title": feature.title, "problem": feature.problem, "quarter": feature.quarter},
+    )
+    formset = deal_link_formset(user=request.user, data=request.POST or None, request=feature)
+    if request.method == "POST" and all([form.is_valid(), formset.is_valid()]):
+        try:
+            services.request_update(
+                actor=request.user, request=feature, deal_links=formset.links(), **form.cleaned_data
+            )
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, "Your changes are saved.")
+            return redirect("requests:request_detail", feature.pk)
+    # The heading names the saved title, not the one being typed.
+    saved = FeatureRequest.objects.get(pk=feature.pk)
+    return _request_form_page(request, form, formset, saved)
+
+
+def _detail_page(
+    request: HttpRequest, feature: FeatureRequest, *, status: int = 200, **forms: Form
+) -> HttpResponse:
+    """The request page; a form that failed is passed in bound, to show its errors."""
+    user = request.user
+    may_triage = can(user, Action.TRIAGE, feature) and feature.status == Status.SUBMITTED
+    context: dict[str, Any] = {
+        "feature": feature,
+        "detail": selectors.request_detail(request=feature),
+        "may_edit": can(user, Action.EDIT_REQUEST, feature),
+        "may_comment": can(user, Action.COMMENT, feature),
+        "may_triage": may_triage,
+        "comment_form": forms.get("comment_form") or CommentForm(),
+    }
+    if may_triage:
+        today = company_today()
+        quarters = selectors.quarters_open(today=today)
+        default = _default_quarter(feature, today, quarter_current(today=today))
+        context |= {
+            "accept_form": forms.get("accept_form")
+            or AcceptForm(quarters=quarters, initial={"quarter": default}),
+            "decline_form": forms.get("decline_form") or DeclineForm(),
+            "merge_form": forms.get("merge_form") or MergeForm(),
+            "candidates": selectors.merge_candidates(exclude=feature),
+        }
+    return render(request, DETAIL_TEMPLATE, context, status=status)
+
+
+@allowed_to(Action.VIEW_REQUESTS)
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail_page(request, _page_request(pk))
+
+
+@allowed_to(Action.COMMENT)
+@require_POST
+def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    feature = _page_request(pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_add(
+                actor=request.user, request=feature, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, "Comment posted.")
+            return redirect(f"{feature.get_absolute_url()}#comments")
+    messages.error(request, "The comment was not posted: " + _form_errors_text(form))
+    return _detail_page(request, feature, status=400, comment_form=form)
+
+
+# --- triage (sales leaders) ----------------------------------------------------------------------
+
+
+def _triage_refused(
+    request: HttpRequest, feature: FeatureRequest, message: str, **forms: Form
+) -> HttpResponse:
+    """Show why a triage action failed on the request's page, with a 400."""
+    messages.error(request, message)
+    return _detail_page(request, feature, status=400, **forms)
+
+
+@allowed_to(Action.TRIAGE)
+@require_POST
+def request_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    feature = _page_request(pk)
+    # Any quarter parses; the service refuses one that has ended, and says so.
+    form = AcceptForm(request.POST, quarters=Quarter.objects.all())
+    if not form.is_valid():
+        return _triage_refused(
+            request, feature, f"“{feature.title}” was not accepted: {_form_errors_text(form)}"
+        )
+    quarter = form.cleaned_data["quarter"]
+    try:
+        position = services.request_accept(actor=request.user, request=feature, quarter=quarter)
+    except ValidationError as error:
+        return _triage_refused(
+            request, feature, f"“{feature.title}” was not accepted: {_message(error)}"
+        )
+    messages.success(
+        request,
+        f"“{feature.title}” accepted into {quarter.label}, ranked #{position} (the bottom).",
+    )
+    return _redirect_back(request, "requests:request_detail", feature.pk)
+
+
+@allowed_to(Action.TRIAGE)
+@require_POST
+def request_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    feature = _page_request(pk)
+    form = DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_decline_by_sales(
+                actor=request.user, request=feature, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, f"“{feature.title}” declined; the rep sees your reason.")
+            return _redirect_back(request, "requests:request_detail", feature.pk)
+    return _triage_refused(
+        request,
+        feature,
+        f"“{feature.title}” was not declined: {_form_errors_text(form)}",
+        decline_form=form,
+    )
+
+
+@allowed_to(Action.TRIAGE)
+@require_POST
+def request_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    feature = _page_request(pk)
+    form = MergeForm(request.POST)
+    if form.is_valid():
+        keep = form.cleaned_data["keep"]
+        try:
+            services.request_merge(actor=request.user, duplicate=feature, keep=keep)
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"“{feature.title}” merged into #{keep.pk} “{keep.title}”: its deals and comments moved there.",
+            )
+            return _redirect_back(request, "requests:request_detail", feature.pk)
+    return _triage_refused(
+        request,
+        feature,
+        f"“{feature.title}” was not merged: {_form_errors_text(form)}",
+        merge_form=form,
+    )
+
+
+@allowed_to(Action.TRIAGE)
+def triage_queue(request: HttpRequest) -> HttpResponse:
+    """Submitted requests of the leader's reps (`?all=1`: everyone's), oldest first."""
+    everyone = request.GET.get("all") == "1"
+    requests = selectors.triage_queue_for(leader=request.user, everyone=everyone)
+    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = company_today()
+    current = quarter_current(today=today)
+    quarters = list(selectors.quarters_open(today=today))
+    for row in page:
+        default = _default_quarter(row, today, current)
+        row.default_quarter_id = default.pk if default else None
+    return render(
+        request,
+        TRIAGE_TEMPLATE,
+        {
+            "page": page,
+            "everyone": everyone,
+            "quarters": quarters,
+            # Suggestions for the merge field; any request number can still be typed.
+            "candidates": selectors.merge_candidates()[:MERGE_SUGGESTIONS],
+        },
+    )
+
+
+# --- estimates (product managers) ---------------------------------------------------------------
+
+
+@allowed_to(Action.ESTIMATE)
+def estimate_queue(request: HttpRequest) -> HttpResponse:
+    return render(request, ESTIMATES_TEMPLATE, {"queue": selectors.estimate_queue()})
+
+
+@allowed_to(Action.ESTIMATE)
+@require_POST
+def request_estimate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Estimate from the queue. htmx gets the row back (400 with the message on bad input);
+    without JS, a redirect to the queue, or the queue itself with the error on a 400."""
+    feature = get_object_or_404(FeatureRequest, pk=pk)
+    form = EstimateForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.request_estimate(
+                actor=request.user, request=feature, points=form.cleaned_data["points"]
+            )
+        except ValidationError as refusal:
+            error = _message(refusal)
+    else:
+        error = _form_errors_text(form)
+
+    if request.htmx:
+        row = selectors.estimate_row(pk=feature.pk)
+        row.estimate_error = error
+        row.estimate_value = request.POST.get("points", "") if error else ""
+        row.just_estimated = not error
+        return render(
+            request,
+            f"{ESTIMATES_TEMPLATE}#estimate-row",
+            {"row": row},
+            status=400 if error else 200,
+        )
+    if not error:
+        messages.success(
+            request, f"“{feature.title}” estimated at {form.cleaned_data['points']} points."
+        )
+        return redirect("requests:estimate_queue")
+    messages.error(request, f"“{feature.title}” was not estimated: {error}")
+    queue = selectors.estimate_queue()
+    for row in queue.rows():
+        if row.pk == feature.pk:
+            row.estimate_error = error
+            row.estimate_value = request.POST.get("points", "")
+    return render(request, ESTIMATES_TEMPLATE, {"queue": queue}, status=400)

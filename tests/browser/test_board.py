@@ -1,0 +1,135 @@
+"""The ranking board in Chromium: drag-and-drop and keyboard moves by the VP Sales."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from budgets.selectors import quarter_current
+from feature_requests.ranking import ranked
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+@pytest.fixture
+def ranking():
+    """The demo's current quarter: 14 ranked requests, the cut line after the 6th."""
+    return quarter_current()
+
+
+def board_titles(page) -> list[str]:
+    return page.locator("#board tr.board-row .title-cell a").all_inner_texts()
+
+
+def db_titles(quarter) -> list[str]:
+    return list(ranked(quarter).values_list("title", flat=True))
+
+
+def row(page, title):
+    return page.locator("#board tr.board-row").filter(
+        has=page.get_by_role("link", name=title, exact=True)
+    )
+
+
+def cut_line_follows(page, title) -> bool:
+    return page.locator("#board tr.board-row + tr.cut-line").evaluate(
+        "(line, title) => line.previousElementSibling.querySelector('.title-cell a').textContent === title",
+        title,
+    )
+
+
+# Tall enough that the 10th and the 2nd row are on screen together for the mouse.
+@pytest.mark.parametrize("page", [{"width": 1280, "height": 1600}], indirect=True)
+def test_it_lets_the_vp_sales_drag_the_10th_request_to_2nd_place(page, login, ranking):
+    login("vp.sales@example.com")
+    page.get_by_role("link", name="Ranking", exact=True).click()
+    expect(page.get_by_role("heading", name="Ranking board")).to_be_visible()
+    before = board_titles(page)
+    assert before == db_titles(ranking) and len(before) == 14
+    tenth, second = before[9], before[1]
+    assert tenth == "Forecast accuracy report"  # 13 points, a $30,000 deal behind it
+    assert cut_line_follows(page, before[5])
+    expect(row(page, tenth)).to_contain_text("$30,000")
+
+    source = row(page, tenth).locator("td.position").bounding_box()
+    target = row(page, second).locator("td.position").bounding_box()
+    page.mouse.move(source["x"] + source["width"] / 2, source["y"] + source["height"] / 2)
+    page.mouse.down()
+    steps = 12
+    for step in range(1, steps + 1):
+        y = source["y"] + (target["y"] + target["height"] * 0.3 - source["y"]) * step / steps
+        page.mouse.move(source["x"] + source["width"] / 2, y)
+        page.wait_for_timeout(30)
+    page.mouse.up()
+
+    expect(page.locator("#board-announcer")).to_have_text(f"Moved “{tenth}” from position 10 to 2.")
+    expected = [before[0], tenth, *before[1:9], *before[10:]]
+    assert db_titles(ranking) == expected
+    page.reload()
+    assert board_titles(page) == expected
+    # 8 + 13 = 21 points after two rows now; the line moved up one row, after the 5th.
+    expect(row(page, tenth).locator("td").nth(5)).to_have_text("21")
+    assert cut_line_follows(page, expected[4])
+
+
+def test_it_lets_the_vp_sales_move_by_keyboard(page, login, ranking):
+    login("vp.sales@example.com")
+    page.goto(f"/board/{ranking.label}/")
+    tenth = board_titles(page)[9]
+    row(page, tenth).get_by_role("button", name="Move").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("group", name=f"Move “{tenth}”")).to_be_visible()
+    page.keyboard.press("Enter")  # "Up" has the focus
+    expect(page.locator("#board-announcer")).to_have_text(f"Moved “{tenth}” from position 10 to 9.")
+    assert db_titles(ranking)[8] == tenth
+
+    page.get_by_role("spinbutton", name="New position").fill("2")
+    page.keyboard.press("Enter")
+    expect(page.locator("#board-announcer")).to_have_text(f"Moved “{tenth}” from position 9 to 2.")
+    page.get_by_role("button", name="To top").click()
+    expect(page.locator("#board-announcer")).to_have_text(f"Moved “{tenth}” from position 2 to 1.")
+    page.get_by_role("button", name="To bottom").click()
+    expect(page.locator("#board-announcer")).to_have_text(f"Moved “{tenth}” from position 1 to 14.")
+    page.reload()
+    assert board_titles(page)[-1] == tenth
+    assert db_titles(ranking)[-1] == tenth
+
+
+def test_it_shows_a_stale_board_the_fresh_order(
+    page, login, ranking, browser, live_server, console_errors
+):
+    login("vp.sales@example.com")
+    page.goto(f"/board/{ranking.label}/")
+    last, fifth = board_titles(page)[-1], board_titles(page)[4]
+    # Another leader moves the last request to the top meanwhile, in their own browser.
+    other = browser.new_context(base_url=live_server.url)
+    other_page = other.new_page()
+    other_page.goto("/accounts/login/")
+    other_page.get_by_label("E-mail").fill("manager.east@example.com")
+    other_page.get_by_label("Password").fill("forcerank-demo")
+    other_page.get_by_role("button", name="Log in").click()
+    other_page.goto(f"/board/{ranking.label}/")
+    row(other_page, last).get_by_role("button", name="Move").click()
+    other_page.get_by_role("button", name="To top").click()
+    expect(other_page.locator("#board-announcer")).to_have_text(
+        f"Moved “{last}” from position 14 to 1."
+    )
+    other.close()
+
+    row(page, fifth).get_by_role("button", name="Move").click()
+    page.get_by_role("button", name="To top").click()
+    expect(page.get_by_role("alert")).to_contain_text("The ranking changed since you loaded it")
+    assert board_titles(page)[0] == last
+    assert db_titles(ranking)[0] == last
+    assert db_titles(ranking)[5] == fifth  # not moved: only shifted down by the other move
+    console_errors.remove(
+        "Failed to load resource: the server responded with a status of 409 (Conflict)"
+    )
+
+
+def test_it_shows_a_rep_the_board_without_reorder_controls(page, login, ranking):
+    login("rep.west1@example.com")
+    page.goto(f"/board/{ranking.label}/")
+    expect(page.locator("#board tr.board-row")).to_have_count(14)
+    expect(page.get_by_role("button", name="Move")).to_have_count(0)
+    expect(page.locator("#board")).to_have_attribute("data-can-move", "false")

@@ -1,0 +1,127 @@
+"""Two sales leaders moving at once, on PostgreSQL: no lost or duplicated position, ever."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from accounts.models import Role
+from feature_requests.models import FeatureRequest
+from feature_requests.ranking import (
+    RankingChanged,
+    ranked,
+    ranking_append,
+    ranking_move,
+    ranking_version,
+)
+
+
+@pytest.fixture
+def postgres(service_missing):
+    if connection.vendor != "postgresql":
+        service_missing("DATABASE_URL does not point at PostgreSQL, where row locks are real")
+
+
+def run_together(*jobs):
+    """Run each job in its own thread and database connection, all released at once."""
+    barrier = threading.Barrier(len(jobs))
+    results: list[object] = [None] * len(jobs)
+
+    def runner(index, job):
+        try:
+            barrier.wait()
+            results[index] = job()
+        except Exception as error:
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.fixture
+def ranking(transactional_db, postgres, quarter, make_user):
+    rep = make_user(Role.SALES_REP)
+    requests = []
+    for number in range(1, 11):
+        request = FeatureRequest.objects.create(title=f"R{number}", problem="p", submitted_by=rep)
+        ranking_append(quarter=quarter, request=request, actor=None)
+        requests.append(request)
+    return requests
+
+
+def test_it_applies_one_of_two_simultaneous_moves_and_refuses_the_stale_one(
+    ranking, quarter, make_user
+):
+    first, second = make_user(Role.SALES_LEADER), make_user(Role.SALES_LEADER)
+    version = ranking_version(quarter)
+    r = {request.title: request.pk for request in ranking}
+
+    def move(actor, request_id, after_id, before_id):
+        return lambda: ranking_move(
+            actor=actor,
+            quarter=quarter,
+            request_id=request_id,
+            after_id=after_id,
+            before_id=before_id,
+            version=version,
+        )
+
+    results = run_together(
+        move(first, r["R10"], None, r["R1"]),  # R10 to the top
+        move(second, r["R9"], None, r["R1"]),  # R9 to the top, from the same board
+    )
+    refused = [result for result in results if isinstance(result, RankingChanged)]
+    applied = [result for result in results if not isinstance(result, Exception)]
+    assert len(refused) == 1 and len(applied) == 1, results
+    titles = list(ranked(quarter).values_list("title", flat=True))
+    assert len(titles) == len(set(titles)) == 10
+    assert titles[0] == applied[0].request.title
+
+
+def test_it_keeps_every_request_exactly_once_under_many_concurrent_moves(
+    ranking, quarter, make_user
+):
+    leaders = [make_user(Role.SALES_LEADER), make_user(Role.SALES_LEADER)]
+
+    def shuffle(actor, seed):
+        def job():
+            import random
+
+            rng = random.Random(seed)
+            applied = 0
+            while applied < 15:
+                order = list(ranked(quarter).values_list("id", flat=True))
+                moving = rng.choice(order)
+                others = [pk for pk in order if pk != moving]
+                index = rng.randint(0, len(others))
+                try:
+                    ranking_move(
+                        actor=actor,
+                        quarter=quarter,
+                        request_id=moving,
+                        after_id=others[index - 1] if index else None,
+                        before_id=others[index] if index < len(others) else None,
+                        version=ranking_version(quarter),
+                    )
+                    applied += 1
+                except RankingChanged:
+                    continue  # the other leader moved first: read the board again
+            return applied
+
+        return job
+
+    results = run_together(shuffle(leaders[0], 1), shuffle(leaders[1], 2))
+    assert results == [15, 15]
+    keys = list(ranked(quarter).values_list("rank_key", flat=True))
+    assert len(keys) == len(set(keys)) == 10
+    assert sorted(ranked(quarter).values_list("title", flat=True)) == sorted(
+        f"R{n}" for n in range(1, 11)
+    )
