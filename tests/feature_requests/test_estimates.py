@@ -15,16 +15,6 @@ QUEUE = "/estimates/"
 HTMX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def rep(cast):
-    return cast[Role.SALES_REP]
-
-
-@pytest.fixture
-def pm(cast):
-    return cast[Role.PRODUCT_MANAGER]
-
-
 def submit(actor, title="Bulk export"):
     return services.request_submit(
         actor=actor, title=title, problem="p", quarter=None, deal_links=[]

@@ -70,11 +70,6 @@ def ranking_titles(quarter) -> list[str]:
 
 
 @pytest.fixture
-def leader(cast):
-    return cast[Role.SALES_LEADER]
-
-
-@pytest.fixture
 def ranking(db, quarter, cast):
     """Requests A to E ranked in that order."""
     rep = cast[Role.SALES_REP]

@@ -12,7 +12,6 @@ from budgets.models import Quarter
 from feature_requests import services
 from feature_requests.models import (
     Comment,
-    Customer,
     Deal,
     FeatureRequest,
     RequestDeal,
@@ -22,26 +21,6 @@ from feature_requests.ranking import ranking_append
 
 pytestmark = pytest.mark.django_db
 Status = FeatureRequest.Status
-
-
-@pytest.fixture
-def rep(cast):
-    return cast[Role.SALES_REP]
-
-
-@pytest.fixture
-def leader(cast):
-    return cast[Role.SALES_LEADER]
-
-
-@pytest.fixture
-def acme():
-    return Customer.objects.create(name="Acme", arr=500_000)
-
-
-@pytest.fixture
-def deal(acme, rep):
-    return Deal.objects.create(customer=acme, name="Renewal", amount=120_000, owner=rep)
 
 
 def form_data(*, title="Bulk export", problem="They cannot export.", quarter="", deals=()):

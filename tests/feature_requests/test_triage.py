@@ -26,16 +26,6 @@ TRIAGE = "/triage/"
 
 
 @pytest.fixture
-def rep(cast):
-    return cast[Role.SALES_REP]
-
-
-@pytest.fixture
-def leader(cast):
-    return cast[Role.SALES_LEADER]
-
-
-@pytest.fixture
 def next_quarter(quarter):
     return Quarter.objects.create(
         label="2099-Q1",
