@@ -4,7 +4,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
+from accounts.models import Notification
 from accounts.permissions import Action, can
 
 # (label, url name, the action that shows the link)
@@ -14,6 +16,10 @@ NAVIGATION = [
     ("Requests", "requests:request_list", Action.VIEW_REQUESTS),
     ("Triage", "requests:triage_queue", Action.TRIAGE),
     ("Estimates", "requests:estimate_queue", Action.ESTIMATE),
+    ("Decisions", "budgets:decision_queue", Action.DECIDE),
+    ("Commitments", "budgets:commitment_list", Action.VIEW_BUDGET),
+    ("Budget", "budgets:budget_current", Action.VIEW_BUDGET),
+    ("Roadmap", "budgets:roadmap", Action.VIEW_BUDGET),
     ("Customers", "requests:customer_list", Action.VIEW_CUSTOMERS),
     ("Quarters", "budgets:quarter_list", Action.VIEW_QUARTERS),
     ("Settings", "budgets:settings", Action.EDIT_SETTINGS),
@@ -21,10 +27,11 @@ NAVIGATION = [
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """The links the signed-in user's role may follow, the current one marked."""
+    """The header's links (those the user's role may follow, the current one marked) and
+    the user's number of unread notifications."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "unread_notifications": 0}
     items = []
     for label, url_name, action in NAVIGATION:
         if can(user, action):
@@ -33,4 +40,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append({"label": label, "url": url, "current": current})
     if user.is_staff:
         items.append({"label": "Admin", "url": reverse("admin:index"), "current": False})
-    return {"nav_items": items}
+    # Lazy: one COUNT when base.html's header shows it, none for an htmx fragment or a page
+    # that never renders the header.
+    unread = SimpleLazyObject(
+        lambda: Notification.objects.filter(user=user, read_at__isnull=True).count()
+    )
+    return {"nav_items": items, "unread_notifications": unread}

@@ -106,3 +106,23 @@ class User(AbstractBaseUser):
 
     def has_module_perms(self, app_label: str) -> bool:
         return self.is_staff
+
+
+class Notification(models.Model):
+    """Something a user should hear about, with a link to where it happened."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    message = models.CharField(max_length=300)
+    url = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # Set once the e-mail copy went out; a notification whose e-mail could not be queued
+    # keeps it empty, so the e-mail can be sent again later.
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="unread_notifications")]
+
+    def __str__(self) -> str:
+        return f"To {self.user}: {self.message}"

@@ -29,6 +29,11 @@ class Action(StrEnum):
     TRIAGE = "requests.triage"
     ESTIMATE = "requests.estimate"
     RANK = "ranking.move"
+    VIEW_BUDGET = "budget.view"
+    DECIDE = "commitments.decide"  # approve, decline, defer; decide swaps
+    UPDATE_PROGRESS = "commitments.progress"
+    DROP = "commitments.drop"
+    PROPOSE_SWAP = "commitments.propose_swap"
 
 
 EVERYONE = frozenset(Role)
@@ -49,6 +54,11 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     Action.TRIAGE: frozenset({Role.SALES_LEADER}),
     Action.ESTIMATE: frozenset({Role.PRODUCT_MANAGER}),
     Action.RANK: frozenset({Role.SALES_LEADER}),
+    Action.VIEW_BUDGET: EVERYONE,
+    Action.DECIDE: frozenset({Role.PRODUCT_LEADER}),
+    Action.UPDATE_PROGRESS: frozenset({Role.PRODUCT_MANAGER}),
+    Action.DROP: frozenset({Role.PRODUCT_LEADER}),
+    Action.PROPOSE_SWAP: frozenset({Role.SALES_LEADER}),
 }
 
 DENIED_MESSAGES: dict[Action, str] = {
@@ -61,6 +71,10 @@ DENIED_MESSAGES: dict[Action, str] = {
     Action.TRIAGE: "Only sales leaders triage requests.",
     Action.ESTIMATE: "Only product managers estimate requests.",
     Action.RANK: "Only sales leaders change the ranking.",
+    Action.DECIDE: "Only product leaders commit, decline or defer requests and decide swaps.",
+    Action.UPDATE_PROGRESS: "Only product managers report progress on commitments.",
+    Action.DROP: "Only product leaders drop commitments.",
+    Action.PROPOSE_SWAP: "Only sales leaders propose swaps.",
 }
 
 

@@ -34,3 +34,30 @@ def password_reset_email_send(*, user_id: int, domain: str, use_https: bool) -> 
         user.email,
     )
     return True
+
+
+def notification_email_send(*, notification_id: int) -> bool:
+    """E-mail one notification to its user, once; False when there is nothing to send."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.db import transaction
+    from django.utils import timezone
+
+    from accounts.models import Notification
+
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=notification_id, emailed_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if notification is None:
+            return False
+        body = notification.message
+        if notification.url:
+            body += f"\n\nSee it in Forcerank: {settings.SITE_URL}{notification.url}"
+        send_mail(f"Forcerank: {notification.message[:80]}", body, None, [notification.user.email])
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+    return True

@@ -24,6 +24,8 @@ urlpatterns = [
         auth_views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    path("notifications/", views.notification_list, name="notification_list"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
     path(
         "password/reset/done/",
         auth_views.PasswordResetCompleteView.as_view(),

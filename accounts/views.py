@@ -2,16 +2,22 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts import selectors as account_selectors
 from accounts.decorators import allowed_to
 from accounts.forms import LoginForm, QueuedPasswordResetForm
-from accounts.models import Role
+from accounts.models import Notification, Role
+from accounts.notifications import notifications_mark_read
 from accounts.permissions import Action, can
 from budgets import selectors as budget_selectors
 from config.celery import QueueUnavailable
+
+NOTIFICATIONS_PER_PAGE = 50
 
 
 @allowed_to(Action.VIEW_DASHBOARD)
@@ -53,3 +59,27 @@ class PasswordResetView(auth_views.PasswordResetView):
             return render(
                 self.request, self.template_name, self.get_context_data(form=form), status=503
             )
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The user's own notifications, newest first, unread ones marked; 50 a page.
+
+    Looking does not mark anything read, only "Mark all as read" does: someone who pages
+    through in a hurry still finds the unread ones marked when they come back.
+    """
+    notifications = Notification.objects.filter(user=request.user)  # newest first (Meta)
+    page = Paginator(notifications, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "accounts/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    """Mark all the user's unread notifications as read, then back to the list."""
+    marked = notifications_mark_read(user=request.user)
+    if marked:
+        messages.success(
+            request, f"Marked {marked} notification{'s' if marked != 1 else ''} as read."
+        )
+    return redirect("notification_list")

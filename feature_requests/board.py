@@ -1,7 +1,8 @@
 """The ranking board's read side: rows in rank order, cumulative points and the cut line.
 
 A constant number of queries whatever the length of the ranking: the rows with their ARR in
-one query, the customer names behind them in another, the ranking version in a third.
+one query, the customer names behind them in another, the ranking version in a third, and the
+budget: committed points, change costs and the live commitments shown above the ranking.
 
 The board lists thousands of rows, so each row is a plain dict with its display values worked
 out once here: templates look up dict keys fastest, and the page costs little more than the
@@ -12,12 +13,14 @@ needs_estimate, status_label, css, cut_before (the cut line is drawn above this 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q, Sum
 
-from budgets.models import Quarter
+from budgets.models import Commitment, Quarter
+from budgets.selectors import BudgetFigures, budget_figures
 from feature_requests.models import Deal, FeatureRequest, RequestDeal
 from feature_requests.ranking import ranking_version
 
@@ -30,20 +33,28 @@ class Board:
     quarter: Quarter
     rows: list[dict]
     version: int
-    committed_points: int = 0
-    change_costs: int = 0
+    figures: BudgetFigures
+    commitments: list = field(default_factory=list)  # live commitments, holding their points
     cut_index: int = 0  # the line falls before rows[cut_index]
     above: list[dict] = field(default_factory=list)
     below: list[dict] = field(default_factory=list)
 
     @property
     def sales_budget(self) -> int:
-        return self.quarter.sales_budget
+        return self.figures.sales_budget
+
+    @property
+    def committed_points(self) -> int:
+        return self.figures.committed
+
+    @property
+    def change_costs(self) -> int:
+        return self.figures.change_costs
 
     @property
     def remaining(self) -> int:
         """Sales budget − committed points − change costs."""
-        return self.sales_budget - self.committed_points - self.change_costs
+        return self.figures.remaining
 
     @property
     def proposed_points(self) -> int:
@@ -54,7 +65,7 @@ class Board:
         return sum(1 for row in self.rows if row["needs_estimate"])
 
 
-def board_for(*, quarter: Quarter) -> Board:
+def board_for(*, quarter: Quarter, today: dt.date | None = None) -> Board:
     """The quarter's uncommitted ranking with cumulative points and the cut line placed."""
     ranked = FeatureRequest.objects.filter(quarter=quarter, status=FeatureRequest.Status.RANKED)
     values = (
@@ -87,7 +98,17 @@ def board_for(*, quarter: Quarter) -> Board:
                 "carried_over": value["carried_over"],
             }
         )
-    board = Board(quarter=quarter, rows=rows, version=ranking_version(quarter))
+    board = Board(
+        quarter=quarter,
+        rows=rows,
+        version=ranking_version(quarter),
+        figures=budget_figures(quarter=quarter, today=today),
+        commitments=list(
+            Commitment.objects.filter(quarter=quarter, dropped_at__isnull=True)
+            .select_related("request")
+            .order_by("approved_at", "id")
+        ),
+    )
     place_cut_line(board)
     return board
 
@@ -115,3 +136,31 @@ def place_cut_line(board: Board) -> None:
             row["status_label"], row["css"] = "below the line", "board-row"
     board.above = board.rows[: board.cut_index]
     board.below = board.rows[board.cut_index :]
+
+
+def proposed_ids(board: Board) -> set[int]:
+    return {row["id"] for row in board.rows if row["proposed"]}
+
+
+def board_notify_crossings(*, quarter: Quarter, was_proposed: set[int]) -> list[int]:
+    """Tell the product leaders about requests that are proposed now but were not before.
+
+    Runs in a task after a change to the ranking, so the change itself writes only its own
+    rows; returns the ids that crossed above the cut line.
+    """
+    from accounts.models import Role, User
+    from accounts.notifications import notify
+
+    board = board_for(quarter=quarter)
+    crossed = [row for row in board.above if row["proposed"] and row["id"] not in was_proposed]
+    leaders = list(User.objects.filter(role=Role.PRODUCT_LEADER, is_active=True))
+    for row in crossed:
+        notify(
+            users=leaders,
+            message=(
+                f"“{row['title']}” crossed above the cut line of {quarter.label} at #{row['position']} "
+                f"({row['estimate']} points): it awaits your decision."
+            ),
+            url="/decisions/",
+        )
+    return [row["id"] for row in crossed]

@@ -1,6 +1,7 @@
 """Demo requests for `manage.py seed_demo`: thirty requests across the triage states, a
 ranking of the current quarter with requests on both sides of the cut line (some still
-without an estimate), and a few ranked for next quarter.
+without an estimate), a few ranked for next quarter, and two small commitments (one in
+progress, one shipped).
 
 Every request goes through the same services the UI uses, so its status history, estimate
 history and rank events are real. Requests are matched by title: a second run adds nothing.
@@ -74,6 +75,29 @@ DEMO_REQUESTS: list[DemoRequest] = [
 ]
 # fmt: on
 
+# Committed by the VP Product, then reported on by a PM: (request, progress status, points done).
+# Small on purpose: they hold 3 of the 40 points, so the current cut line stays after the 6th.
+DEMO_COMMITMENTS: list[tuple[DemoRequest, str, int]] = [
+    (
+        DemoRequest(
+            "Webhooks for deal stage changes", "rep.west1", [("Global rollout", "important")], C, 2
+        ),
+        "shipped",
+        2,
+    ),
+    (
+        DemoRequest(
+            "Bulk archive of old projects",
+            "rep.east3",
+            [("Store-level dashboards", "nice_to_have")],
+            C,
+            1,
+        ),
+        "in_progress",
+        0,
+    ),
+]
+
 
 def seed_requests(*, current: Quarter | None, next_quarter: Quarter | None) -> int:
     """Create the demo requests that do not exist yet; returns how many were created."""
@@ -84,13 +108,11 @@ def seed_requests(*, current: Quarter | None, next_quarter: Quarter | None) -> i
     vp_sales, pm = users["vp.sales"], users["pm1"]
     deals = {deal.name: deal for deal in Deal.objects.all()}
     quarters = {C: current, N: next_quarter}
-    existing = set(
-        FeatureRequest.objects.filter(title__in=[d.title for d in DEMO_REQUESTS]).values_list(
-            "title", flat=True
-        )
-    )
+    to_commit = [demo for demo, _, _ in DEMO_COMMITMENTS]
+    titles = [demo.title for demo in DEMO_REQUESTS + to_commit]
+    existing = set(FeatureRequest.objects.filter(title__in=titles).values_list("title", flat=True))
     created = 0
-    for demo in DEMO_REQUESTS:
+    for demo in DEMO_REQUESTS + to_commit:
         if demo.title in existing:
             continue
         rep = users[demo.rep]
@@ -116,4 +138,20 @@ def seed_requests(*, current: Quarter | None, next_quarter: Quarter | None) -> i
         elif demo.fate.startswith("merged: "):
             keep = FeatureRequest.objects.get(title=demo.fate.removeprefix("merged: "))
             services.request_merge(actor=vp_sales, duplicate=request, keep=keep)
+    if current is not None:
+        _seed_commitments(existing, pm)
     return created
+
+
+def _seed_commitments(existing: set[str], pm: User) -> None:
+    from budgets.services import commitment_approve, commitment_progress
+
+    vp_product = User.objects.get(email="vp.product@example.com")
+    for demo, status, points_done in DEMO_COMMITMENTS:
+        if demo.title in existing:
+            continue
+        request = FeatureRequest.objects.get(title=demo.title)
+        commitment = commitment_approve(
+            actor=vp_product, request=request, expected_points=demo.estimate
+        )
+        commitment_progress(actor=pm, commitment=commitment, status=status, points_done=points_done)

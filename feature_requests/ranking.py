@@ -140,7 +140,8 @@ def ranking_rebalance(*, quarter: Quarter) -> int:
     return len(ids)
 
 
-@transaction.atomic
+# No savepoint of their own: they are steps of the caller's transaction, which they lock.
+@transaction.atomic(savepoint=False)
 def ranking_append(
     *, quarter: Quarter, request: FeatureRequest, actor: User | None, note: str = ""
 ) -> int:
@@ -166,7 +167,7 @@ def ranking_append(
     return position
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def ranking_remove(
     *, request: FeatureRequest, actor: User | None, new_status: str, note: str = ""
 ) -> None:

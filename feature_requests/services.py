@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
+from accounts.notifications import notify
 from accounts.permissions import Action, require
 from budgets.models import Quarter
 from budgets.selectors import company_today
@@ -198,6 +199,19 @@ def request_accept(*, actor: User, request: FeatureRequest, quarter: Quarter) ->
         to_status=Status.RANKED,
         note=f"Accepted into {quarter.label} at position {position}.",
     )
+    url = request.get_absolute_url()
+    notify(
+        users=[request.submitted_by],
+        message=f"“{request.title}” was accepted into {quarter.label}'s ranking at #{position}.",
+        url=url,
+    )
+    if request.estimate_points is None:
+        # The ranking cannot weigh it against the budget until it has points.
+        notify(
+            users=User.objects.filter(role=Role.PRODUCT_MANAGER, is_active=True),
+            message=f"“{request.title}” needs an estimate: it is ranked in {quarter.label}.",
+            url=url,
+        )
     return position
 
 
@@ -221,6 +235,11 @@ def request_decline_by_sales(
         from_status=Status.SUBMITTED,
         to_status=Status.DECLINED_BY_SALES,
         note=reason,
+    )
+    notify(
+        users=[request.submitted_by],
+        message=f"{actor.full_name} declined “{request.title}”: {reason}",
+        url=request.get_absolute_url(),
     )
     return request
 

@@ -37,7 +37,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     problems = []
     if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
         problems.append("DATABASE_URL does not point at PostgreSQL")
-    if not settings.CELERY_BROKER_URL:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
         problems.append("CELERY_BROKER_URL is not set (Redis)")
     else:
         import redis
@@ -75,7 +75,7 @@ def celery_worker(transactional_db) -> Iterator[object]:
 
     from config.celery import app
 
-    if not settings.CELERY_BROKER_URL:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
         missing_service("CELERY_BROKER_URL is not set, so there is no Redis broker to test against")
     app.conf.task_always_eager = False
     app.control.purge()
@@ -148,7 +148,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         )
 
     database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    broker = settings.CELERY_BROKER_URL or "none (eager)"
+    broker = "none (eager)" if settings.CELERY_TASK_ALWAYS_EAGER else settings.CELERY_BROKER_URL
     terminalreporter.write_sep("-", "real parts")
     terminalreporter.write_line(f"database: {database}; Celery broker: {broker}")
     for marker, label in [

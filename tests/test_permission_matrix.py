@@ -37,6 +37,15 @@ URLS = {
     "requests:board": "quarter",
     "requests:ranking_history": "quarter",
     "requests:board_export": "quarter",
+    "notification_list": None,
+    "budgets:decision_queue": None,
+    "budgets:commitment_list": None,
+    "budgets:commitment_drop": "commitment",
+    "budgets:swap_create": None,
+    "budgets:swap_detail": "swap",
+    "budgets:budget_current": None,
+    "budgets:budget": "quarter",
+    "budgets:roadmap": None,
 }
 # POST-only actions: an empty POST is bad input (400) for those allowed, 403 for the rest.
 POST_URLS = {
@@ -46,7 +55,16 @@ POST_URLS = {
     "requests:request_merge": "request",
     "requests:request_estimate": "request",
     "requests:board_move": "quarter",
+    "notifications_read": None,
+    "budgets:request_approve": "request",
+    "budgets:request_decline": "request",
+    "budgets:request_defer": "request",
+    "budgets:commitment_progress": "commitment",
+    "budgets:commitment_drop": "commitment",
+    "budgets:swap_approve": "swap",
+    "budgets:swap_reject": "swap",
 }
+ACTED = "acted or refused the empty input"  # 302 or 400: anything but 403 and 5xx
 
 
 def roles(*allowed: Role, ok: int = 200) -> dict:
@@ -87,6 +105,15 @@ EXPECTED = {
     "requests:board": EVERYONE,
     "requests:ranking_history": EVERYONE,
     "requests:board_export": EVERYONE,
+    "notification_list": EVERYONE,
+    "budgets:decision_queue": PRODUCT_LEADERS,
+    "budgets:commitment_list": EVERYONE,
+    "budgets:commitment_drop": PRODUCT_LEADERS,
+    "budgets:swap_create": SALES_LEADERS,
+    "budgets:swap_detail": EVERYONE,
+    "budgets:budget_current": roles(*Role, ok=302),
+    "budgets:budget": EVERYONE,
+    "budgets:roadmap": EVERYONE,
 }
 EXPECTED_POST = {
     "requests:comment_create": roles(*Role, ok=400),
@@ -95,6 +122,14 @@ EXPECTED_POST = {
     "requests:request_merge": roles(Role.SALES_LEADER, ok=400),
     "requests:request_estimate": roles(Role.PRODUCT_MANAGER, ok=400),
     "requests:board_move": roles(Role.SALES_LEADER, ok=400),
+    "notifications_read": roles(*Role, ok=302),
+    "budgets:request_approve": roles(Role.PRODUCT_LEADER, ok=ACTED),
+    "budgets:request_decline": roles(Role.PRODUCT_LEADER, ok=400),
+    "budgets:request_defer": roles(Role.PRODUCT_LEADER, ok=400),
+    "budgets:commitment_progress": roles(Role.PRODUCT_MANAGER, ok=400),
+    "budgets:commitment_drop": roles(Role.PRODUCT_LEADER, ok=400),
+    "budgets:swap_approve": roles(Role.PRODUCT_LEADER, ok=ACTED),
+    "budgets:swap_reject": roles(Role.PRODUCT_LEADER, ok=400),
 }
 
 # Pages anybody may see: logging in and recovering a password, and the health check.
@@ -135,7 +170,33 @@ def objects(cast, quarter):
     request = FeatureRequest.objects.create(
         title="Matrix request", problem="p", submitted_by=cast[Role.SALES_REP], quarter=quarter
     )
-    return {"quarter": quarter, "customer": customer, "deal": deal, "request": request}
+    from budgets.models import Commitment, SwapProposal
+
+    committed = FeatureRequest.objects.create(
+        title="Matrix commitment",
+        problem="p",
+        submitted_by=cast[Role.SALES_REP],
+        quarter=quarter,
+        status="committed",
+    )
+    commitment = Commitment.objects.create(
+        quarter=quarter, request=committed, points=3, approved_by=cast[Role.PRODUCT_LEADER]
+    )
+    swap = SwapProposal.objects.create(
+        quarter=quarter,
+        drop=commitment,
+        commit=request,
+        reason="r",
+        proposed_by=cast[Role.SALES_LEADER],
+    )
+    return {
+        "quarter": quarter,
+        "customer": customer,
+        "deal": deal,
+        "request": request,
+        "commitment": commitment,
+        "swap": swap,
+    }
 
 
 def url_for(url_name: str, kind: str | None, objects: dict) -> str:
@@ -149,6 +210,8 @@ def check(response, expected) -> None:
     if expected == LOGIN:
         assert response.status_code == 302
         assert response.url.startswith(reverse("login"))
+    elif expected == ACTED:
+        assert response.status_code in (302, 400), response.status_code
     else:
         assert response.status_code == expected
         if expected == 403:
@@ -221,5 +284,14 @@ def test_it_lets_admins_into_every_django_admin_page(client, cast, quarter):
         f"/admin/budgets/quarter/{quarter.pk}/change/",
         "/admin/budgets/companysettings/",
         "/admin/budgets/auditentry/",
+        "/admin/budgets/commitment/",
+        "/admin/budgets/ledgerentry/",
+        "/admin/budgets/swapproposal/",
+        "/admin/budgets/progressupdate/",
+        "/admin/accounts/notification/",
+        "/admin/feature_requests/featurerequest/",
+        "/admin/feature_requests/customer/",
+        "/admin/feature_requests/deal/",
+        "/admin/feature_requests/rankevent/",
     ]:
         assert client.get(path).status_code == 200, path

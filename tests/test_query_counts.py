@@ -42,8 +42,8 @@ def add_reps(make_user, leader, count: int) -> None:
 def test_it_lists_quarters_in_constant_queries(client, cast, django_assert_num_queries, extra):
     add_quarters(extra)
     client.force_login(cast[Role.PRODUCT_LEADER])
-    # session, user, company settings (today), current quarter, the list
-    with django_assert_num_queries(5):
+    # session, user, company settings (today), current quarter, the list, unread notifications
+    with django_assert_num_queries(6):
         response = client.get(reverse("budgets:quarter_list"))
     assert response.content.count(b"-Q1</a>") == extra
 
@@ -55,8 +55,9 @@ def test_it_shows_a_leaders_dashboard_in_constant_queries(
     leader = cast[Role.SALES_LEADER]
     add_reps(make_user, leader, reps - 1)  # the cast's rep reports to this leader already
     client.force_login(leader)
-    # session, user, company settings, current quarter, next quarter, the team
-    with django_assert_num_queries(6):
+    # session, user, company settings, current quarter, next quarter, the team, unread
+    # notifications (header)
+    with django_assert_num_queries(7):
         response = client.get(reverse("dashboard"))
     assert (
         response.text.count('<span class="meta">sales.rep') + response.text.count("Ray Rep") >= reps

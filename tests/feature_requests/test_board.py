@@ -219,7 +219,42 @@ def test_it_shows_the_board_in_constant_queries(
     add_ranked(quarter, cast[Role.SALES_REP], count)
     client.force_login(cast[Role.SALES_LEADER])
     url = reverse("requests:board", args=[quarter.label])
-    # session, user, quarter, quarter list, rows, customers, version
-    with django_assert_num_queries(7):
+    # session, user, quarter, quarter list, rows, customers, version, committed points,
+    # change costs, live commitments, unread notifications (header)
+
+    with django_assert_num_queries(11):
         response = client.get(url)
     assert response.text.count('class="board-row') == count
+
+
+def test_it_spends_the_budget_on_commitments_and_moves_the_cut_line(client, cast, quarter, board):
+    from budgets.services import commitment_approve
+
+    commitment_approve(actor=cast[Role.PRODUCT_LEADER], request=board["B"])  # 20 points
+    client.force_login(cast[Role.SALES_REP])
+    html = page(client, quarter).text
+    assert 'data-testid="remaining">20 ' in html  # 40 − 20
+    assert "Committed: 1 request holding 20 points" in html
+    assert titles(quarter) == "ACDE"
+    # A 10, C none, D 15 → 25 > 20: the line now falls before D again, and only A is proposed.
+    assert html.index("Cut line") < html.index(">D</a>")
+    assert 'data-testid="proposed">10 ' in html
+
+
+def test_it_tells_product_leaders_when_a_move_lifts_a_request_above_the_line(
+    client, cast, quarter, board, django_capture_on_commit_callbacks
+):
+    from accounts.models import Notification
+
+    client.force_login(cast[Role.SALES_LEADER])
+    # E (5 points) moves from below the line to the top: A 5... it is proposed now.
+    with django_capture_on_commit_callbacks(execute=True):
+        post_move(client, quarter, board["E"], before=board["A"])
+    notes = Notification.objects.filter(user=cast[Role.PRODUCT_LEADER])
+    assert [n.message for n in notes] == [
+        f"“E” crossed above the cut line of {quarter.label} at #1 (5 points): it awaits your decision."
+    ]
+    # A move that lifts nobody above the line tells nobody.
+    with django_capture_on_commit_callbacks(execute=True):
+        post_move(client, quarter, board["A"], before=board["E"])
+    assert notes.count() == 1

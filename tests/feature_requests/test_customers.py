@@ -469,8 +469,8 @@ def add_customers_with_deals(owner, count: int) -> None:
 def test_it_lists_customers_in_constant_queries(client, cast, django_assert_num_queries, count):
     add_customers_with_deals(cast[Role.SALES_REP], count)
     client.force_login(cast[Role.SALES_LEADER])
-    # session, user, the annotated customers
-    with django_assert_num_queries(3):
+    # session, user, the annotated customers, unread notifications (header)
+    with django_assert_num_queries(4):
         response = client.get(reverse("requests:customer_list"))
     assert response.text.count('<td class="num">1</td>') == count
 
@@ -479,8 +479,8 @@ def test_it_lists_customers_in_constant_queries(client, cast, django_assert_num_
 def test_it_lists_deals_in_constant_queries(client, cast, django_assert_num_queries, count):
     add_customers_with_deals(cast[Role.SALES_REP], count)
     client.force_login(cast[Role.SALES_REP])
-    # session, user, the deals with their customers and owners
-    with django_assert_num_queries(3):
+    # session, user, the deals with their customers and owners, unread notifications
+    with django_assert_num_queries(4):
         response = client.get(reverse("requests:deal_list"))
     assert response.text.count("Ray Rep</td>") == 2 * count
 
@@ -493,8 +493,8 @@ def test_it_shows_a_customer_in_constant_queries(client, cast, django_assert_num
         for i in range(count)
     )
     client.force_login(cast[Role.PRODUCT_MANAGER])
-    # session, user, the customer, its deals with their owners
-    with django_assert_num_queries(4):
+    # session, user, the customer, its deals with their owners, unread notifications
+    with django_assert_num_queries(5):
         response = client.get(reverse("requests:customer_detail", args=[acme.pk]))
     assert response.text.count("Ray Rep</td>") == count
 

@@ -160,7 +160,8 @@ def test_it_lists_the_queue_in_constant_queries(
         request.estimate_points, request.estimated_by = 5, pm
         request.save()
     client.force_login(pm)
-    # session, user, then one query per group: on the board, submitted, estimated
-    with django_assert_num_queries(5):
+    # session, user, then one query per group: on the board, submitted, estimated; unread
+    # notifications (header)
+    with django_assert_num_queries(6):
         response = client.get(QUEUE)
     assert response.text.count('class="estimate-row') == 3 * count

@@ -273,8 +273,9 @@ def test_it_lists_requests_in_constant_queries(
     other = Deal.objects.create(customer=acme, name="Other", amount=1_000, owner=rep)
     add_requests(rep, [deal, other], count)
     client.force_login(cast[role])
-    # session, user, the page's count, the page's rows (annotated, joined)
-    with django_assert_num_queries(4):
+    # session, user, the page's count, the page's rows (annotated, joined), unread
+    # notifications (header)
+    with django_assert_num_queries(5):
         response = client.get(reverse("requests:request_list"))
     assert response.text.count('<th scope="row" class="wrap-cell">') == count
 

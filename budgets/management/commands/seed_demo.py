@@ -19,7 +19,7 @@ from django.utils.text import slugify
 
 from accounts.models import Role, User
 from budgets.models import CompanySettings, Quarter
-from feature_requests.demo import DEMO_REQUESTS, seed_requests
+from feature_requests.demo import DEMO_COMMITMENTS, DEMO_REQUESTS, seed_requests
 from feature_requests.models import Customer, Deal
 
 DEMO_COMPANY_NAME = "Acme Analytics"
@@ -259,5 +259,6 @@ class Command(BaseCommand):
             f"{len(DEMO_CUSTOMERS)} demo customers ({new_customers} created) and "
             f"{len(DEMO_DEALS)} demo deals ({new_deals} created)."
         )
-        self.stdout.write(f"{len(DEMO_REQUESTS)} demo requests ({new_requests} created).")
+        total = len(DEMO_REQUESTS) + len(DEMO_COMMITMENTS)
+        self.stdout.write(f"{total} demo requests ({new_requests} created).")
         self.stdout.write(self.style.SUCCESS(f"Log in as {HEAD_OF_SALES_EMAIL} / {DEMO_PASSWORD}"))

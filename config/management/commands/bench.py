@@ -13,11 +13,12 @@ import json
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from budgets import bench as budget_bench
 from feature_requests import bench as ranking_bench
 
 
 class Command(BaseCommand):
-    help = "Benchmark the ranking board and moves in a throwaway, rolled-back transaction."
+    help = "Benchmark the board, moves, the budget page and approvals in a rolled-back transaction."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--json", action="store_true", help="print only the JSON line")
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         results: dict[str, float | int] = {}
         with transaction.atomic():
             results |= ranking_bench.run(repeat=repeat, say=say)
+            results |= budget_bench.run(repeat=repeat, say=say)
             transaction.set_rollback(True)  # nothing the benchmark made survives it
         self.stdout.write(_json_dumps(results))
 

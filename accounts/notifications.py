@@ -1,0 +1,43 @@
+"""Tell people what happened to the things they follow: in the app, and by e-mail."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Notification, User
+
+logger = logging.getLogger(__name__)
+
+
+def notify(*, users: Iterable[User], message: str, url: str = "") -> list[Notification]:
+    """Leave `message` in each active user's notifications and queue its e-mail copy.
+
+    The e-mail goes out after the surrounding transaction commits. If the queue cannot be
+    reached the decision still stands: the notification is in the app, its `emailed_at`
+    stays empty, and the failure is logged.
+    """
+    from accounts.tasks import send_notification_email
+
+    recipients = {user.pk: user for user in users if user is not None and user.is_active}
+    notifications = Notification.objects.bulk_create(
+        Notification(user=user, message=message[:300], url=url) for user in recipients.values()
+    )
+    for notification in notifications:
+        transaction.on_commit(
+            lambda pk=notification.pk: send_notification_email.delay(pk), robust=True
+        )
+    return notifications
+
+
+def notifications_mark_read(*, user: User) -> int:
+    """Mark all of `user`'s unread notifications read; returns how many.
+
+    One UPDATE scoped to the user: there is no id in the request to forge.
+    """
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
