@@ -24,6 +24,7 @@ from budgets.models import (
     SwapProposal,
 )
 from budgets.selectors import budget_figures
+from feature_requests.board import cut_line_watch
 from feature_requests.models import FeatureRequest, StatusChange
 from feature_requests.ranking import ranking_append, ranking_remove
 
@@ -308,21 +309,22 @@ def request_decline_by_product(
         raise ValidationError({"reason": "Give sales the reason for declining."})
     if request.quarter_id is None:
         raise ValidationError(f"“{request.title}” is not ranked in any quarter.")
-    quarter = _lock_quarter(request.quarter)
-    request = _lock_request(request)
-    _require_ranked_in(request, quarter, "declined")
-    request.decline_reason = reason
-    request.save(update_fields=["decline_reason", "updated_at"])
-    ranking_remove(
-        request=request, actor=actor, new_status=FeatureRequest.Status.DECLINED, note="declined"
-    )
-    _record_status(request, actor, FeatureRequest.Status.DECLINED, reason, "ranked")
-    notify(
-        users=[request.submitted_by],
-        message=f"Product declined “{request.title}”: {reason}",
-        url=request.get_absolute_url(),
-    )
-    return request
+    with cut_line_watch(request.quarter):
+        quarter = _lock_quarter(request.quarter)
+        request = _lock_request(request)
+        _require_ranked_in(request, quarter, "declined")
+        request.decline_reason = reason
+        request.save(update_fields=["decline_reason", "updated_at"])
+        ranking_remove(
+            request=request, actor=actor, new_status=FeatureRequest.Status.DECLINED, note="declined"
+        )
+        _record_status(request, actor, FeatureRequest.Status.DECLINED, reason, "ranked")
+        notify(
+            users=[request.submitted_by],
+            message=f"Product declined “{request.title}”: {reason}",
+            url=request.get_absolute_url(),
+        )
+        return request
 
 
 @transaction.atomic
@@ -331,28 +333,29 @@ def request_defer(*, actor: User, request: FeatureRequest, to_quarter: Quarter) 
     require(actor, Action.DECIDE)
     if request.quarter_id is None:
         raise ValidationError(f"“{request.title}” is not ranked in any quarter.")
-    quarter = _lock_quarter(request.quarter)
-    request = _lock_request(request)
-    _require_ranked_in(request, quarter, "deferred")
-    if to_quarter.start <= quarter.end:
-        raise ValidationError({"to_quarter": f"Defer to a quarter after {quarter.label}."})
-    ranking_remove(
-        request=request, actor=actor, new_status=FeatureRequest.Status.DEFERRED, note="deferred"
-    )
-    _record_status(
-        request, actor, FeatureRequest.Status.DEFERRED, f"to {to_quarter.label}", "ranked"
-    )
-    position = ranking_append(
-        quarter=to_quarter, request=request, actor=actor, note=f"deferred from {quarter.label}"
-    )
-    _record_status(
-        request,
-        actor,
-        FeatureRequest.Status.RANKED,
-        f"at the bottom of {to_quarter.label}'s ranking (#{position})",
-        FeatureRequest.Status.DEFERRED,
-    )
-    return position
+    with cut_line_watch(request.quarter):
+        quarter = _lock_quarter(request.quarter)
+        request = _lock_request(request)
+        _require_ranked_in(request, quarter, "deferred")
+        if to_quarter.start <= quarter.end:
+            raise ValidationError({"to_quarter": f"Defer to a quarter after {quarter.label}."})
+        ranking_remove(
+            request=request, actor=actor, new_status=FeatureRequest.Status.DEFERRED, note="deferred"
+        )
+        _record_status(
+            request, actor, FeatureRequest.Status.DEFERRED, f"to {to_quarter.label}", "ranked"
+        )
+        position = ranking_append(
+            quarter=to_quarter, request=request, actor=actor, note=f"deferred from {quarter.label}"
+        )
+        _record_status(
+            request,
+            actor,
+            FeatureRequest.Status.RANKED,
+            f"at the bottom of {to_quarter.label}'s ranking (#{position})",
+            FeatureRequest.Status.DEFERRED,
+        )
+        return position
 
 
 PROGRESS_STATUSES = (
@@ -475,20 +478,21 @@ def commitment_drop(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Give the reason for dropping the commitment."})
-    quarter = _lock_quarter(commitment.quarter)
-    commitment = _live_commitment(commitment)
-    company = CompanySettings.load()
-    cost = commitment.drop_cost(
-        today=company.today(), penalty_percent=company.disruption_penalty_percent
-    )
-    _check_expected_cost(cost.total, expected_cost)
-    return _drop(
-        actor=actor,
-        quarter=quarter,
-        commitment=commitment,
-        reason=reason,
-        kind=LedgerEntry.Kind.DROP,
-    )
+    with cut_line_watch(commitment.quarter):
+        quarter = _lock_quarter(commitment.quarter)
+        commitment = _live_commitment(commitment)
+        company = CompanySettings.load()
+        cost = commitment.drop_cost(
+            today=company.today(), penalty_percent=company.disruption_penalty_percent
+        )
+        _check_expected_cost(cost.total, expected_cost)
+        return _drop(
+            actor=actor,
+            quarter=quarter,
+            commitment=commitment,
+            reason=reason,
+            kind=LedgerEntry.Kind.DROP,
+        )
 
 
 @transaction.atomic
@@ -529,38 +533,41 @@ def swap_approve(
 ) -> Commitment:
     """Drop the swap's commitment (with its cost) and commit its request, all or nothing."""
     require(actor, Action.DECIDE)
-    quarter = _lock_quarter(swap.quarter)
-    swap = SwapProposal.objects.select_for_update().get(pk=swap.pk)
-    if swap.status != SwapProposal.Status.PENDING:
-        raise ValidationError(f"This swap was {swap.get_status_display().lower()} already.")
-    drop = _live_commitment(swap.drop)
-    request = _lock_request(swap.commit)
-    _require_ranked_in(request, quarter, "swapped in")
-    company = CompanySettings.load()
-    cost = drop.drop_cost(today=company.today(), penalty_percent=company.disruption_penalty_percent)
-    _check_expected_cost(cost.total, expected_cost)
-    note = f"swapped for “{request.title}”: {swap.reason}"
-    _drop(
-        actor=actor,
-        quarter=quarter,
-        commitment=drop,
-        reason=note,
-        kind=LedgerEntry.Kind.SWAP,
-        swap=swap,
-    )
-    commitment = _commit(
-        actor=actor,
-        quarter=quarter,
-        request=request,
-        remaining=budget_figures(quarter=quarter).remaining,
-        override=override,
-        override_reason=override_reason,
-        swap=swap,
-    )
-    swap.status = SwapProposal.Status.APPROVED
-    swap.decided_by, swap.decided_at = actor, timezone.now()
-    swap.save(update_fields=["status", "decided_by", "decided_at"])
-    return commitment
+    with cut_line_watch(swap.quarter):
+        quarter = _lock_quarter(swap.quarter)
+        swap = SwapProposal.objects.select_for_update().get(pk=swap.pk)
+        if swap.status != SwapProposal.Status.PENDING:
+            raise ValidationError(f"This swap was {swap.get_status_display().lower()} already.")
+        drop = _live_commitment(swap.drop)
+        request = _lock_request(swap.commit)
+        _require_ranked_in(request, quarter, "swapped in")
+        company = CompanySettings.load()
+        cost = drop.drop_cost(
+            today=company.today(), penalty_percent=company.disruption_penalty_percent
+        )
+        _check_expected_cost(cost.total, expected_cost)
+        note = f"swapped for “{request.title}”: {swap.reason}"
+        _drop(
+            actor=actor,
+            quarter=quarter,
+            commitment=drop,
+            reason=note,
+            kind=LedgerEntry.Kind.SWAP,
+            swap=swap,
+        )
+        commitment = _commit(
+            actor=actor,
+            quarter=quarter,
+            request=request,
+            remaining=budget_figures(quarter=quarter).remaining,
+            override=override,
+            override_reason=override_reason,
+            swap=swap,
+        )
+        swap.status = SwapProposal.Status.APPROVED
+        swap.decided_by, swap.decided_at = actor, timezone.now()
+        swap.save(update_fields=["status", "decided_by", "decided_at"])
+        return commitment
 
 
 @transaction.atomic

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import Q, Sum
 
 from budgets.models import Commitment, Quarter
@@ -140,6 +143,24 @@ def place_cut_line(board: Board) -> None:
 
 def proposed_ids(board: Board) -> set[int]:
     return {row["id"] for row in board.rows if row["proposed"]}
+
+
+@contextmanager
+def cut_line_watch(quarter: Quarter | None) -> Iterator[None]:
+    """Around a change that can lift requests above the cut line (a move, an estimate, a drop,
+    a decline): after it commits, product leaders are told which requests crossed. The
+    comparison runs in a task, so the change's own transaction stays small."""
+    if quarter is None:
+        yield
+        return
+    from feature_requests.tasks import notify_cut_line_crossings
+
+    was_proposed = sorted(proposed_ids(board_for(quarter=quarter)))
+    yield
+    # robust: an unreachable queue must not undo or fail the change itself.
+    transaction.on_commit(
+        lambda: notify_cut_line_crossings.delay(quarter.pk, was_proposed), robust=True
+    )
 
 
 def board_notify_crossings(*, quarter: Quarter, was_proposed: set[int]) -> list[int]:

@@ -19,6 +19,7 @@ from accounts.notifications import notify
 from accounts.permissions import Action, require
 from budgets.models import Quarter
 from budgets.selectors import company_today
+from feature_requests.board import cut_line_watch
 from feature_requests.models import (
     MAX_COMMENT_LENGTH,
     MAX_ESTIMATE_POINTS,
@@ -300,10 +301,15 @@ def request_estimate(*, actor: User, request: FeatureRequest, points: int) -> Fe
         )
     request = _locked(request)
     _require_status(request, ESTIMABLE, "estimated")
-    now = timezone.now()
-    Estimate.objects.create(request=request, points=points, estimated_by=actor, at=now)
-    request.estimate_points = points
-    request.estimated_by = actor
-    request.estimated_at = now
-    request.save(update_fields=["estimate_points", "estimated_by", "estimated_at", "updated_at"])
+    # A ranked request's new estimate moves the cut line for the ones below it.
+    ranked_in = request.quarter if request.status == Status.RANKED else None
+    with cut_line_watch(ranked_in):
+        now = timezone.now()
+        Estimate.objects.create(request=request, points=points, estimated_by=actor, at=now)
+        request.estimate_points = points
+        request.estimated_by = actor
+        request.estimated_at = now
+        request.save(
+            update_fields=["estimate_points", "estimated_by", "estimated_at", "updated_at"]
+        )
     return request

@@ -16,11 +16,10 @@ from accounts.decorators import allowed_to
 from accounts.permissions import Action, can
 from budgets.models import Quarter
 from budgets.selectors import quarter_current, quarter_list
-from feature_requests.board import board_for, proposed_ids
+from feature_requests.board import board_for, cut_line_watch
 from feature_requests.forms.board import MoveForm
 from feature_requests.models import RankEvent
 from feature_requests.ranking import RankingChanged, RankingError, ranking_move
-from feature_requests.tasks import notify_cut_line_crossings
 
 BOARD_TEMPLATE = "feature_requests/board.html"
 
@@ -65,28 +64,22 @@ def board_move(request: HttpRequest, label: str) -> HttpResponse:
     else:
         data = form.cleaned_data
         moved_id = data["request"]
-        was_proposed = proposed_ids(board_for(quarter=quarter))
         try:
-            move = ranking_move(
-                actor=request.user,
-                quarter=quarter,
-                request_id=data["request"],
-                after_id=data["after"],
-                before_id=data["before"],
-                version=data["version"],
-            )
+            with transaction.atomic(), cut_line_watch(quarter):
+                move = ranking_move(
+                    actor=request.user,
+                    quarter=quarter,
+                    request_id=data["request"],
+                    after_id=data["after"],
+                    before_id=data["before"],
+                    version=data["version"],
+                )
         except RankingChanged as error:
             status, message = 409, str(error)
         except RankingError as error:
             status, message = 400, str(error)
         else:
             message = f"Moved “{move.request.title}” from position {move.old_position} to {move.new_position}."
-            # Product leaders hear about requests the move lifted above the cut line; robust:
-            # an unreachable queue must not undo or fail the move.
-            transaction.on_commit(
-                lambda: notify_cut_line_crossings.delay(quarter.pk, sorted(was_proposed)),
-                robust=True,
-            )
     if not request.htmx and status == 200:
         messages.success(request, message)
         return redirect("requests:board", label=quarter.label)

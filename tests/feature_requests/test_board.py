@@ -258,3 +258,29 @@ def test_it_tells_product_leaders_when_a_move_lifts_a_request_above_the_line(
     with django_capture_on_commit_callbacks(execute=True):
         post_move(client, quarter, board["A"], before=board["E"])
     assert notes.count() == 1
+
+
+def test_it_tells_product_leaders_when_an_estimate_or_a_drop_lifts_requests_above_the_line(
+    cast, quarter, board, django_capture_on_commit_callbacks
+):
+    from accounts.models import Notification
+    from budgets.services import commitment_approve, commitment_drop
+    from feature_requests.services import request_estimate
+
+    notes = Notification.objects.filter(user=cast[Role.PRODUCT_LEADER])
+    # D (15) sits below the line: A 10 + B 20 + C (no estimate) + D 15 = 45 > 40.
+    # B re-estimated at 5 makes room: 10 + 5 + 15 = 30, so D and E (35) fit.
+    with django_capture_on_commit_callbacks(execute=True):
+        request_estimate(actor=cast[Role.PRODUCT_MANAGER], request=board["B"], points=5)
+    assert sorted(n.message.split("”")[0] for n in notes) == ["“D", "“E"]
+
+    # D (15) committed leaves 25; E re-estimated at 20 no longer fits (A 10 + B 5 + E 20 = 35).
+    commitment = commitment_approve(actor=cast[Role.PRODUCT_LEADER], request=board["D"])
+    request_estimate(actor=cast[Role.PRODUCT_MANAGER], request=board["E"], points=20)
+    notes.delete()
+    # Dropping D after the lock date costs 4 (25% of 15, rounded up): 36 left, and E fits again.
+    with django_capture_on_commit_callbacks(execute=True):
+        commitment_drop(
+            actor=cast[Role.PRODUCT_LEADER], commitment=commitment, reason="customer churned"
+        )
+    assert [n.message.split("”")[0] for n in notes] == ["“E"]
