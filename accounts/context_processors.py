@@ -19,6 +19,7 @@ NAVIGATION = [
     ("Decisions", "budgets:decision_queue", Action.DECIDE),
     ("Commitments", "budgets:commitment_list", Action.VIEW_BUDGET),
     ("Budget", "budgets:budget_current", Action.VIEW_BUDGET),
+    ("Review", "budgets:review_current", Action.VIEW_REVIEWS),
     ("Roadmap", "budgets:roadmap", Action.VIEW_BUDGET),
     ("Customers", "requests:customer_list", Action.VIEW_CUSTOMERS),
     ("Quarters", "budgets:quarter_list", Action.VIEW_QUARTERS),

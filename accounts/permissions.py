@@ -34,6 +34,8 @@ class Action(StrEnum):
     UPDATE_PROGRESS = "commitments.progress"
     DROP = "commitments.drop"
     PROPOSE_SWAP = "commitments.propose_swap"
+    VIEW_REVIEWS = "reviews.view"
+    RUN_REVIEW = "reviews.run"  # prepare a review now, record decisions and notes, mark it held
 
 
 EVERYONE = frozenset(Role)
@@ -59,6 +61,8 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     Action.UPDATE_PROGRESS: frozenset({Role.PRODUCT_MANAGER}),
     Action.DROP: frozenset({Role.PRODUCT_LEADER}),
     Action.PROPOSE_SWAP: frozenset({Role.SALES_LEADER}),
+    Action.VIEW_REVIEWS: frozenset({Role.SALES_LEADER, Role.PRODUCT_LEADER, Role.PRODUCT_MANAGER}),
+    Action.RUN_REVIEW: frozenset({Role.SALES_LEADER, Role.PRODUCT_LEADER}),
 }
 
 DENIED_MESSAGES: dict[Action, str] = {
@@ -75,6 +79,8 @@ DENIED_MESSAGES: dict[Action, str] = {
     Action.UPDATE_PROGRESS: "Only product managers report progress on commitments.",
     Action.DROP: "Only product leaders drop commitments.",
     Action.PROPOSE_SWAP: "Only sales leaders propose swaps.",
+    Action.VIEW_REVIEWS: "The weekly review is for sales and product leadership and product managers.",
+    Action.RUN_REVIEW: "Only sales and product leaders prepare the weekly review and record its minutes.",
 }
 
 

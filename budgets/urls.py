@@ -1,6 +1,6 @@
 from django.urls import path
 
-from budgets.views import budget, decisions, quarters
+from budgets.views import budget, decisions, quarters, reviews
 
 app_name = "budgets"
 
@@ -28,4 +28,17 @@ urlpatterns = [
     path("budget/", budget.budget_current, name="budget_current"),
     path("budget/<str:label>/", budget.budget_page, name="budget"),
     path("roadmap/", budget.roadmap, name="roadmap"),
+    # The weekly VP Sales / VP Product review
+    path("reviews/", reviews.review_current, name="review_current"),
+    path("reviews/archive/", reviews.review_archive, name="review_archive"),
+    path("reviews/prepare/", reviews.review_prepare, name="review_prepare"),
+    path("reviews/meeting.ics", reviews.review_ics, name="review_ics"),
+    path("reviews/<int:pk>/status/", reviews.review_status, name="review_status"),
+    path("reviews/<str:label>/<str:week>/", reviews.review_detail, name="review_detail"),
+    path("reviews/<str:label>/<str:week>/print/", reviews.review_print, name="review_print"),
+    path("reviews/<str:label>/<str:week>/meeting/", reviews.review_meeting, name="review_meeting"),
+    path("reviews/<str:label>/<str:week>/held/", reviews.review_mark_held, name="review_mark_held"),
+    path(
+        "reviews/<str:label>/<str:week>/review.md", reviews.review_markdown, name="review_markdown"
+    ),
 ]

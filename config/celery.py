@@ -12,6 +12,16 @@ app = Celery("forcerank")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Beat fires the dispatcher often; it generates every review that is due and missing, so a
+# missed or doubled beat changes nothing (reviews are unique per quarter and week). Once a
+# minute by default, so the agenda is there when the meeting starts; each run is a few queries.
+app.conf.beat_schedule = {
+    "dispatch-weekly-reviews": {
+        "task": "budgets.tasks.dispatch_reviews",
+        "schedule": float(os.environ.get("REVIEW_DISPATCH_SECONDS", "60")),
+    },
+}
+
 
 class QueueUnavailable(Exception):
     """The broker could not be reached, so the task was not enqueued."""

@@ -156,7 +156,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # so the embedded setup needs no Redis. config/apps.py logs which mode is in force.
 # The in-memory transport keeps eager mode from ever reaching for a broker on localhost.
 CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://"
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -46,6 +46,14 @@ URLS = {
     "budgets:budget_current": None,
     "budgets:budget": "quarter",
     "budgets:roadmap": None,
+    "budgets:review_current": None,
+    "budgets:review_archive": None,
+    "budgets:review_ics": None,
+    "budgets:review_status": "review_pk",
+    "budgets:review_detail": "review",
+    "budgets:review_print": "review",
+    "budgets:review_markdown": "review",
+    "budgets:review_meeting": "review",
 }
 # POST-only actions: an empty POST is bad input (400) for those allowed, 403 for the rest.
 POST_URLS = {
@@ -63,6 +71,8 @@ POST_URLS = {
     "budgets:commitment_drop": "commitment",
     "budgets:swap_approve": "swap",
     "budgets:swap_reject": "swap",
+    "budgets:review_prepare": None,
+    "budgets:review_mark_held": "review",
 }
 ACTED = "acted or refused the empty input"  # 302 or 400: anything but 403 and 5xx
 
@@ -79,6 +89,7 @@ SALES = roles(Role.SALES_REP, Role.SALES_LEADER)
 SALES_LEADERS = roles(Role.SALES_LEADER)
 PRODUCT_LEADERS = roles(Role.PRODUCT_LEADER)
 ADMINS = roles()
+REVIEWERS = roles(Role.SALES_LEADER, Role.PRODUCT_LEADER, Role.PRODUCT_MANAGER)
 
 EXPECTED = {
     "dashboard": EVERYONE,
@@ -114,6 +125,16 @@ EXPECTED = {
     "budgets:budget_current": roles(*Role, ok=302),
     "budgets:budget": EVERYONE,
     "budgets:roadmap": EVERYONE,
+    "budgets:review_current": REVIEWERS,
+    "budgets:review_archive": REVIEWERS,
+    "budgets:review_ics": REVIEWERS,
+    "budgets:review_status": roles(
+        Role.SALES_LEADER, Role.PRODUCT_LEADER, Role.PRODUCT_MANAGER, ok=302
+    ),  # ready: on to it
+    "budgets:review_detail": REVIEWERS,
+    "budgets:review_print": REVIEWERS,
+    "budgets:review_markdown": REVIEWERS,
+    "budgets:review_meeting": roles(Role.SALES_LEADER, Role.PRODUCT_LEADER),
 }
 EXPECTED_POST = {
     "requests:comment_create": roles(*Role, ok=400),
@@ -130,6 +151,8 @@ EXPECTED_POST = {
     "budgets:commitment_drop": roles(Role.PRODUCT_LEADER, ok=400),
     "budgets:swap_approve": roles(Role.PRODUCT_LEADER, ok=ACTED),
     "budgets:swap_reject": roles(Role.PRODUCT_LEADER, ok=400),
+    "budgets:review_prepare": roles(Role.SALES_LEADER, Role.PRODUCT_LEADER, ok=302),
+    "budgets:review_mark_held": roles(Role.SALES_LEADER, Role.PRODUCT_LEADER, ok=ACTED),
 }
 
 # Pages anybody may see: logging in and recovering a password, and the health check.
@@ -189,7 +212,17 @@ def objects(cast, quarter):
         reason="r",
         proposed_by=cast[Role.SALES_LEADER],
     )
+    from budgets.models import WeeklyReview
+    from budgets.reviews import review_generate, week_start_for
+    from budgets.selectors import company_today
+
+    review = WeeklyReview.objects.create(
+        quarter=quarter, week_start=week_start_for(company_today())
+    )
+    review_generate(review_id=review.pk)
     return {
+        "review": review,
+        "review_pk": review,
         "quarter": quarter,
         "customer": customer,
         "deal": deal,
@@ -203,6 +236,8 @@ def url_for(url_name: str, kind: str | None, objects: dict) -> str:
     if kind is None:
         return reverse(url_name)
     target = objects[kind]
+    if kind == "review":
+        return reverse(url_name, args=[target.quarter.label, target.week_start.isoformat()])
     return reverse(url_name, args=[target.label if kind == "quarter" else target.pk])
 
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from accounts.models import Role, User
+from budgets.demo import seed_reviews
 from budgets.models import CompanySettings, Quarter
 from feature_requests.demo import DEMO_COMMITMENTS, DEMO_REQUESTS, seed_requests
 from feature_requests.models import Customer, Deal
@@ -248,6 +249,7 @@ class Command(BaseCommand):
             quarters = _seed_quarters(company.today())
             new_customers, new_deals = _seed_customers_and_deals(company.today())
             new_requests = seed_requests(current=quarters[0][0], next_quarter=quarters[1][0])
+            new_reviews = seed_reviews(quarter=quarters[0][0])
 
         self.stdout.write(
             f"{company.company_name}: {len(users)} demo users "
@@ -261,4 +263,7 @@ class Command(BaseCommand):
         )
         total = len(DEMO_REQUESTS) + len(DEMO_COMMITMENTS)
         self.stdout.write(f"{total} demo requests ({new_requests} created).")
+        self.stdout.write(
+            f"Weekly reviews: last week's (held, with minutes) and this week's ({new_reviews} created)."
+        )
         self.stdout.write(self.style.SUCCESS(f"Log in as {HEAD_OF_SALES_EMAIL} / {DEMO_PASSWORD}"))

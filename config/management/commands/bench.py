@@ -14,11 +14,12 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from budgets import bench as budget_bench
+from budgets import review_bench
 from feature_requests import bench as ranking_bench
 
 
 class Command(BaseCommand):
-    help = "Benchmark the board, moves, the budget page and approvals in a rolled-back transaction."
+    help = "Benchmark the board, moves, the budget page, approvals and the weekly review (rolled back)."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--json", action="store_true", help="print only the JSON line")
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             results |= ranking_bench.run(repeat=repeat, say=say)
             results |= budget_bench.run(repeat=repeat, say=say)
+            results |= review_bench.run(repeat=repeat, say=say)
             transaction.set_rollback(True)  # nothing the benchmark made survives it
         self.stdout.write(_json_dumps(results))
 
