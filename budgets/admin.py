@@ -9,6 +9,7 @@ from budgets.models import (
     Quarter,
     SwapProposal,
 )
+from config.admin import ReadOnlyAdmin
 
 
 @admin.register(Quarter)
@@ -37,34 +38,9 @@ class CompanySettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """The audit trail is read-only, here as everywhere."""
-
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor", "action", "quarter"]
     list_filter = ["action"]
-    readonly_fields = ["at", "actor", "action", "quarter", "changes"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records the app writes through its services (and their ledger): read here, never edited."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Commitment)

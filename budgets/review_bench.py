@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import statistics
-import time
 from collections.abc import Callable
 
 from django.db import connection
@@ -16,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import Role, User
 from budgets.models import CompanySettings, Quarter, WeeklyReview
 from budgets.reviews import review_build, week_start_for
-from feature_requests.bench import _build
+from feature_requests.bench import _build, _median_ms
 from feature_requests.models import FeatureRequest, RankEvent
 
 SIZE = 2000
@@ -72,14 +70,9 @@ def run(*, repeat: int, say: Callable[[str], None]) -> dict[str, float | int]:
 
     with CaptureQueriesContext(connection) as queries:
         data = build()
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        build()
-        timings.append((time.perf_counter() - started) * 1000)
     results = {
         f"review_queries_n{SIZE}": len(queries),
-        f"review_ms_n{SIZE}": round(statistics.median(timings), 2),
+        f"review_ms_n{SIZE}": _median_ms(build, repeat),
     }
     say(
         f"review, n={SIZE} ranked and {EVENTS:,} rank events: {results[f'review_ms_n{SIZE}']} ms in "

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
 from feature_requests.models import (
     Comment,
     Customer,
@@ -49,19 +50,6 @@ class FeatureRequestAdmin(admin.ModelAdmin):
     readonly_fields = ["rank_key"]
     raw_id_fields = ["duplicate_of"]
     inlines = [RequestDealInline]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History is written by the app, never edited by hand."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(RankEvent)

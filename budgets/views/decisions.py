@@ -45,6 +45,7 @@ from budgets.decision_selectors import (
 from budgets.models import Commitment, LedgerEntry, Quarter, SwapProposal
 from budgets.selectors import budget_figures, quarter_list
 from budgets.services import PROGRESS_STATUSES
+from config.forms import add_service_errors, errors_text
 from feature_requests.models import FeatureRequest
 
 QUEUE_TEMPLATE = "budgets/decisions/queue.html"
@@ -65,19 +66,6 @@ class RowFailure:
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def _show_errors(form: Form, error: ValidationError) -> None:
-    """Put a service's refusal next to the field it is about (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for name, field_errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _errors_text(form: Form) -> str:
-    return " ".join(message for errors in form.errors.values() for message in errors)
 
 
 def _field_errors(form: Form) -> dict[str, str]:
@@ -166,7 +154,7 @@ def request_approve(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, request=feature, **form.cleaned_data
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_errors(form, error)
         else:
             over = " It goes over budget, with your override." if commitment.over_budget else ""
             messages.success(
@@ -179,7 +167,7 @@ def request_approve(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         feature,
         "approve",
-        f"“{feature.title}” was not committed: {_errors_text(form)}",
+        f"“{feature.title}” was not committed: {errors_text(form)}",
         form,
     )
 
@@ -195,7 +183,7 @@ def request_decline(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, request=feature, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"“{feature.title}” declined; sales sees your reason.")
             return redirect(_url("budgets:decision_queue", feature.quarter))
@@ -203,7 +191,7 @@ def request_decline(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         feature,
         "decline",
-        f"“{feature.title}” was not declined: {_errors_text(form)}",
+        f"“{feature.title}” was not declined: {errors_text(form)}",
         form,
     )
 
@@ -220,7 +208,7 @@ def request_defer(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, request=feature, to_quarter=to_quarter
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -230,7 +218,7 @@ def request_defer(request: HttpRequest, pk: int) -> HttpResponse:
             # Back to the quarter it was deferred from: the decisions there go on.
             return redirect(_url("budgets:decision_queue", feature.quarter))
     return _decision_refused(
-        request, feature, "defer", f"“{feature.title}” was not deferred: {_errors_text(form)}", form
+        request, feature, "defer", f"“{feature.title}” was not deferred: {errors_text(form)}", form
     )
 
 
@@ -292,7 +280,7 @@ def commitment_progress(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, commitment=commitment, **form.cleaned_data
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_errors(form, error)
         else:
             status_label = FeatureRequest.Status(form.cleaned_data["status"]).label.lower()
             messages.success(
@@ -300,7 +288,7 @@ def commitment_progress(request: HttpRequest, pk: int) -> HttpResponse:
                 f"“{title}”: {status_label}, {saved.points_done} of {saved.points} points done.",
             )
             return redirect(_url("budgets:commitment_list", commitment.quarter))
-    messages.error(request, f"Progress on “{title}” was not saved: {_errors_text(form)}")
+    messages.error(request, f"Progress on “{title}” was not saved: {errors_text(form)}")
     failure = RowFailure(
         pk=commitment.pk, action="progress", data=request.POST, errors=_field_errors(form)
     )
@@ -323,11 +311,11 @@ def commitment_drop(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user, commitment=commitment, **form.cleaned_data
                 )
             except ValidationError as error:
-                _show_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _dropped_message(title, entry.points, entry))
                 return redirect(_url("budgets:commitment_list", commitment.quarter))
-        messages.error(request, f"“{title}” was not dropped: {_errors_text(form)}")
+        messages.error(request, f"“{title}” was not dropped: {errors_text(form)}")
     return render(
         request,
         DROP_TEMPLATE,
@@ -374,7 +362,7 @@ def swap_create(request: HttpRequest) -> HttpResponse:
         try:
             swap = services.swap_propose(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -441,7 +429,7 @@ def swap_approve(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             commitment = services.swap_approve(actor=request.user, swap=swap, **form.cleaned_data)
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_errors(form, error)
         else:
             # The service refuses unless the cost now is the one confirmed.
             cost = form.cleaned_data["expected_cost"]
@@ -451,7 +439,7 @@ def swap_approve(request: HttpRequest, pk: int) -> HttpResponse:
                 f"points; “{swap.commit.title}” committed ({commitment.points} points).",
             )
             return redirect("budgets:swap_detail", swap.pk)
-    messages.error(request, f"The swap was not approved: {_errors_text(form)}")
+    messages.error(request, f"The swap was not approved: {errors_text(form)}")
     return _swap_page(request, swap, status=400, approve_form=form)
 
 
@@ -464,11 +452,11 @@ def swap_reject(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.swap_reject(actor=request.user, swap=swap, note=form.cleaned_data["note"])
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, f"Swap rejected; {swap.proposed_by.full_name} sees your note."
             )
             return redirect("budgets:swap_detail", swap.pk)
-    messages.error(request, f"The swap was not rejected: {_errors_text(form)}")
+    messages.error(request, f"The swap was not rejected: {errors_text(form)}")
     return _swap_page(request, swap, status=400, reject_form=form)

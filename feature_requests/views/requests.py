@@ -19,6 +19,7 @@ from accounts.models import Role
 from accounts.permissions import Action, can, require
 from budgets.models import Quarter
 from budgets.selectors import company_today, quarter_current
+from config.forms import add_service_errors, errors_text
 from feature_requests import selectors, services
 from feature_requests.forms.requests import (
     AcceptForm,
@@ -45,21 +46,8 @@ ESTIMATES_TEMPLATE = "feature_requests/requests/estimates.html"
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _show_errors(form: Form, error: ValidationError) -> None:
-    """Put a service's refusal next to the field it is about (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _message(error: ValidationError) -> str:
     return " ".join(error.messages)
-
-
-def _form_errors_text(form: Form) -> str:
-    return " ".join(message for errors in form.errors.values() for message in errors)
 
 
 def _redirect_back(request: HttpRequest, fallback: str, *args: Any) -> HttpResponse:
@@ -143,7 +131,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user, deal_links=formset.links(), **form.cleaned_data
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, f"“{feature.title}” submitted. It is in your sales leader's triage queue."
@@ -169,7 +157,7 @@ def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, request=feature, deal_links=formset.links(), **form.cleaned_data
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Your changes are saved.")
             return redirect("requests:request_detail", feature.pk)
@@ -222,11 +210,11 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, request=feature, body=form.cleaned_data["body"]
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Comment posted.")
             return redirect(f"{feature.get_absolute_url()}#comments")
-    messages.error(request, "The comment was not posted: " + _form_errors_text(form))
+    messages.error(request, "The comment was not posted: " + errors_text(form))
     return _detail_page(request, feature, status=400, comment_form=form)
 
 
@@ -249,7 +237,7 @@ def request_accept(request: HttpRequest, pk: int) -> HttpResponse:
     form = AcceptForm(request.POST, quarters=Quarter.objects.all())
     if not form.is_valid():
         return _triage_refused(
-            request, feature, f"“{feature.title}” was not accepted: {_form_errors_text(form)}"
+            request, feature, f"“{feature.title}” was not accepted: {errors_text(form)}"
         )
     quarter = form.cleaned_data["quarter"]
     try:
@@ -276,14 +264,14 @@ def request_decline(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, request=feature, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"“{feature.title}” declined; the rep sees your reason.")
             return _redirect_back(request, "requests:request_detail", feature.pk)
     return _triage_refused(
         request,
         feature,
-        f"“{feature.title}” was not declined: {_form_errors_text(form)}",
+        f"“{feature.title}” was not declined: {errors_text(form)}",
         decline_form=form,
     )
 
@@ -298,7 +286,7 @@ def request_merge(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.request_merge(actor=request.user, duplicate=feature, keep=keep)
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -308,7 +296,7 @@ def request_merge(request: HttpRequest, pk: int) -> HttpResponse:
     return _triage_refused(
         request,
         feature,
-        f"“{feature.title}” was not merged: {_form_errors_text(form)}",
+        f"“{feature.title}” was not merged: {errors_text(form)}",
         merge_form=form,
     )
 
@@ -362,7 +350,7 @@ def request_estimate(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as refusal:
             error = _message(refusal)
     else:
-        error = _form_errors_text(form)
+        error = errors_text(form)
 
     if request.htmx:
         row = selectors.estimate_row(pk=feature.pk)
