@@ -20,6 +20,11 @@ app.conf.beat_schedule = {
         "task": "budgets.tasks.dispatch_reviews",
         "schedule": float(os.environ.get("REVIEW_DISPATCH_SECONDS", "60")),
     },
+    # Hourly: the first run after a quarter ends moves its ranking to the next quarter.
+    "carry-over-rankings": {
+        "task": "feature_requests.tasks.carry_over_rankings",
+        "schedule": 60 * 60,
+    },
 }
 
 

@@ -16,6 +16,7 @@ Changes hold the quarter's row lock, so two leaders' moves are applied one after
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -267,3 +268,63 @@ def ranking_move(
     return Move(
         request=moving, old_position=old_position, new_position=new_position, version=event.pk
     )
+
+
+@transaction.atomic
+def ranking_carry_over(*, quarter: Quarter, today: dt.date) -> int:
+    """Move an ended quarter's ranked, uncommitted requests to the bottom of the next
+    quarter's ranking, in the same relative order, marked as carried over; returns how many.
+
+    Waits (returns 0) until the quarter has ended and a next quarter exists. Running it again
+    finds nothing left to move.
+    """
+    if quarter.end >= today:
+        return 0
+    following = Quarter.objects.filter(start__gt=quarter.end).order_by("start").first()
+    if following is None:
+        return 0
+    # Both rows locked, always in date order, so concurrent carry-overs cannot deadlock.
+    _lock(quarter)
+    following = _lock(following)
+    moving = list(ranked(quarter))
+    if not moving:
+        return 0
+    key = ranked(following).values_list("rank_key", flat=True).last()
+    start = ranked(following).count()
+    events = []
+    for offset, request in enumerate(moving, start=1):
+        key = key_for(key, None)
+        events.append(
+            RankEvent(
+                quarter=quarter,
+                request=request,
+                kind=RankEvent.Kind.REMOVED,
+                old_position=offset,
+                note=f"carried over to {following.label}",
+            )
+        )
+        events.append(
+            RankEvent(
+                quarter=following,
+                request=request,
+                kind=RankEvent.Kind.ADDED,
+                new_position=start + offset,
+                note=f"carried over from {quarter.label}",
+            )
+        )
+        request.quarter, request.rank_key, request.carried_over = following, key, True
+    FeatureRequest.objects.bulk_update(
+        moving, ["quarter", "rank_key", "carried_over"], batch_size=500
+    )
+    RankEvent.objects.bulk_create(events, batch_size=500)
+    return len(moving)
+
+
+def ranking_carry_over_ended(*, today: dt.date) -> int:
+    """Carry over every ended quarter that still has a ranking; what the scheduler runs."""
+    ended = (
+        Quarter.objects.filter(end__lt=today, requests__status=FeatureRequest.Status.RANKED)
+        .distinct()
+        .order_by("start")
+    )
+    return sum(ranking_carry_over(quarter=quarter, today=today) for quarter in ended)
