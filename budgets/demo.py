@@ -59,8 +59,27 @@ def seed_reviews(*, quarter: Quarter | None) -> int:
                         actor=people[who], review=review, item_key=key, kind=kind, text=text
                     )
             review_mark_held(actor=people["vp.product"], review=review)
+            _move_after_the_meeting(quarter, people["vp.sales"])
     review, made = WeeklyReview.objects.get_or_create(quarter=quarter, week_start=this_week)
     if made:
         created += 1
         review_generate(review_id=review.pk)
     return created
+
+
+def _move_after_the_meeting(quarter: Quarter, vp_sales: User) -> None:
+    """After last week's meeting the VP Sales lifts the last request two places, so this week's
+    review has ranking changes to show (the top of the ranking stays as it was)."""
+    from feature_requests.ranking import ranked, ranking_move, ranking_version
+
+    order = list(ranked(quarter).values_list("id", flat=True))
+    if len(order) < 4:
+        return
+    ranking_move(
+        actor=vp_sales,
+        quarter=quarter,
+        request_id=order[-1],
+        after_id=order[-4],
+        before_id=order[-3],
+        version=ranking_version(quarter),
+    )

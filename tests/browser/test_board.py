@@ -134,3 +134,14 @@ def test_it_shows_a_rep_the_board_without_reorder_controls(page, login, ranking)
     expect(page.locator("#board tr.board-row")).to_have_count(14)
     expect(page.get_by_role("button", name="Move")).to_have_count(0)
     expect(page.locator("#board")).to_have_attribute("data-can-move", "false")
+
+
+@pytest.mark.parametrize("page", [{"width": 390, "height": 844}], indirect=True)
+def test_it_fits_the_board_and_its_move_buttons_on_a_phone(page, login, ranking):
+    login("vp.sales@example.com")
+    page.goto(f"/board/{ranking.label}/")
+    move = row(page, board_titles(page)[0]).get_by_role("button", name="Move")
+    move.scroll_into_view_if_needed()
+    expect(move).to_be_in_viewport()  # not off to the right, behind a sideways scroll
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.locator("#board .table-wrap").evaluate("el => el.scrollWidth <= el.clientWidth")
