@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 
@@ -40,4 +41,21 @@ def notifications_mark_read(*, user: User) -> int:
     """
     return Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
+    )
+
+
+RESEND_AFTER = dt.timedelta(minutes=10)  # give the first attempt time to go through
+RESEND_WITHIN = dt.timedelta(days=2)  # older news is not worth an e-mail any more
+
+
+def notifications_to_resend(*, now: dt.datetime | None = None) -> list[int]:
+    """Ids of recent notifications whose e-mail never went out (say, the queue was down)."""
+    now = now or timezone.now()
+    return list(
+        Notification.objects.filter(
+            emailed_at__isnull=True,
+            created_at__lte=now - RESEND_AFTER,
+            created_at__gte=now - RESEND_WITHIN,
+            user__is_active=True,
+        ).values_list("id", flat=True)
     )

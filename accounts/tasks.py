@@ -19,3 +19,18 @@ def send_notification_email(notification_id: int) -> None:
     from accounts.services import notification_email_send
 
     notification_email_send(notification_id=notification_id)
+
+
+@shared_task(acks_late=True)
+def resend_notification_emails() -> int:
+    """Run by Celery beat: queue again the e-mails that could not be queued the first time.
+
+    Sending is idempotent (`emailed_at` is set once, under a row lock), so a copy queued twice
+    is sent once.
+    """
+    from accounts.notifications import notifications_to_resend
+
+    ids = notifications_to_resend()
+    for notification_id in ids:
+        send_notification_email.delay(notification_id)
+    return len(ids)

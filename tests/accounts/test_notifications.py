@@ -235,3 +235,35 @@ def test_it_does_not_email_a_user_who_left_after_it_was_queued(cast):
     rep.save(update_fields=["is_active"])
     assert notification_email_send(notification_id=notification.pk) is False
     assert mail.outbox == []
+
+
+def test_it_sends_again_the_emails_that_never_went_out(
+    db, make_user, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from accounts.models import Notification
+    from accounts.tasks import resend_notification_emails
+
+    user = make_user(Role.SALES_REP)
+    now = timezone.now()
+    stuck = Notification.objects.create(user=user, message="Stuck while the queue was down")
+    sent = Notification.objects.create(user=user, message="Already e-mailed", emailed_at=now)
+    fresh = Notification.objects.create(user=user, message="Just made; its e-mail is on its way")
+    ancient = Notification.objects.create(user=user, message="Old news")
+    Notification.objects.filter(pk__in=[stuck.pk, sent.pk]).update(
+        created_at=now - dt.timedelta(hours=1)
+    )
+    Notification.objects.filter(pk=ancient.pk).update(created_at=now - dt.timedelta(days=3))
+
+    assert resend_notification_emails.delay().get() == 1
+    assert [message.body.split("\n")[0] for message in mail.outbox] == [
+        "Stuck while the queue was down"
+    ]
+    stuck.refresh_from_db()
+    assert stuck.emailed_at is not None
+    assert resend_notification_emails.delay().get() == 0  # sent once, never twice
+    assert len(mail.outbox) == 1  # neither the fresh, the e-mailed nor the old one
