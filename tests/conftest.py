@@ -159,3 +159,44 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
             f"{label}: {count('passed', marker)} passed, {count('failed', marker)} failed, "
             f"{count('skipped', marker)} skipped"
         )
+
+
+@pytest.fixture
+def postgres(service_missing) -> None:
+    """For tests of row locks and concurrency, which only PostgreSQL shows for real."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        service_missing("DATABASE_URL does not point at PostgreSQL, where row locks are real")
+
+
+@pytest.fixture
+def run_together() -> Callable[..., list[object]]:
+    """Run jobs at the same moment, each in its own thread and database connection; returns
+    what each returned or raised."""
+    import threading
+
+    from django.db import connection, connections
+
+    def run(*jobs: Callable[[], object]) -> list[object]:
+        barrier = threading.Barrier(len(jobs))
+        results: list[object] = [None] * len(jobs)
+
+        def runner(index: int, job: Callable[[], object]) -> None:
+            try:
+                connection.ensure_connection()  # connect before the start line, not after it
+                barrier.wait()
+                results[index] = job()
+            except Exception as error:
+                results[index] = error
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        return results
+
+    return run

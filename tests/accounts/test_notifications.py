@@ -252,7 +252,7 @@ def test_it_sends_again_the_emails_that_never_went_out(
     now = timezone.now()
     stuck = Notification.objects.create(user=user, message="Stuck while the queue was down")
     sent = Notification.objects.create(user=user, message="Already e-mailed", emailed_at=now)
-    fresh = Notification.objects.create(user=user, message="Just made; its e-mail is on its way")
+    Notification.objects.create(user=user, message="Just made; its e-mail is on its way")
     ancient = Notification.objects.create(user=user, message="Old news")
     Notification.objects.filter(pk__in=[stuck.pk, sent.pk]).update(
         created_at=now - dt.timedelta(hours=1)

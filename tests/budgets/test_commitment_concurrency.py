@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
 from accounts.models import Role
 from budgets.models import Commitment, CompanySettings, LedgerEntry
@@ -16,37 +14,9 @@ from feature_requests.models import FeatureRequest
 from feature_requests.ranking import ranking_append
 
 
-@pytest.fixture
-def postgres(service_missing):
-    if connection.vendor != "postgresql":
-        service_missing("DATABASE_URL does not point at PostgreSQL, where row locks are real")
-
-
-def run_together(*jobs):
-    barrier = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def runner(index, job):
-        try:
-            connection.ensure_connection()  # connect before the start line, not after it
-            barrier.wait()
-            results[index] = job()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 @pytest.mark.parametrize("attempt", range(3))
 def test_it_commits_exactly_one_of_concurrent_approvals_that_together_exceed_the_budget(
-    transactional_db, postgres, quarter, make_user, attempt
+    transactional_db, postgres, quarter, make_user, attempt, run_together
 ):
     # Budget 40: each request alone fits (25 points), any two together (50) do not. Six
     # product leaders approve six of them at the same moment; warm connections first so

@@ -225,12 +225,6 @@ def test_it_refuses_notes_that_are_too_long_or_on_held_reviews(scenario):
     assert not ReviewNote.objects.exists()
 
 
-@pytest.fixture
-def postgres(service_missing):
-    if connection.vendor != "postgresql":
-        service_missing("DATABASE_URL does not point at PostgreSQL, where row locks are real")
-
-
 def test_it_makes_one_review_of_two_concurrent_generations(
     transactional_db, postgres, quarter, make_user
 ):

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
 
 from accounts.models import Role
 from feature_requests.models import FeatureRequest
@@ -16,34 +13,6 @@ from feature_requests.ranking import (
     ranking_move,
     ranking_version,
 )
-
-
-@pytest.fixture
-def postgres(service_missing):
-    if connection.vendor != "postgresql":
-        service_missing("DATABASE_URL does not point at PostgreSQL, where row locks are real")
-
-
-def run_together(*jobs):
-    """Run each job in its own thread and database connection, all released at once."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def runner(index, job):
-        try:
-            barrier.wait()
-            results[index] = job()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.fixture
@@ -58,7 +27,7 @@ def ranking(transactional_db, postgres, quarter, make_user):
 
 
 def test_it_applies_one_of_two_simultaneous_moves_and_refuses_the_stale_one(
-    ranking, quarter, make_user
+    ranking, quarter, make_user, run_together
 ):
     first, second = make_user(Role.SALES_LEADER), make_user(Role.SALES_LEADER)
     version = ranking_version(quarter)
@@ -87,7 +56,7 @@ def test_it_applies_one_of_two_simultaneous_moves_and_refuses_the_stale_one(
 
 
 def test_it_keeps_every_request_exactly_once_under_many_concurrent_moves(
-    ranking, quarter, make_user
+    ranking, quarter, make_user, run_together
 ):
     leaders = [make_user(Role.SALES_LEADER), make_user(Role.SALES_LEADER)]
 
