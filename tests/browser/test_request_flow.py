@@ -42,7 +42,7 @@ def test_it_takes_a_request_from_a_rep_to_the_board(page):
 
     # Their manager accepts it into the current quarter's ranking.
     log_in_as(page, "manager.east@example.com")
-    page.get_by_role("link", name="Triage").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Triage").click()
     item = page.locator(".triage-item").filter(has=page.get_by_role("link", name=TITLE))
     item.get_by_role("button", name="Accept").click()
     request = FeatureRequest.objects.get(title=TITLE)
@@ -51,7 +51,7 @@ def test_it_takes_a_request_from_a_rep_to_the_board(page):
 
     # A PM estimates it inline.
     log_in_as(page, "pm2@example.com")
-    page.get_by_role("link", name="Estimates").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Estimates").click()
     page.get_by_label(f"Story points for “{TITLE}”").fill("5")
     row = page.locator("tr").filter(has=page.get_by_label(f"Story points for “{TITLE}”"))
     row.get_by_role("button", name="Estimate").click()
@@ -62,7 +62,7 @@ def test_it_takes_a_request_from_a_rep_to_the_board(page):
 
     # It is on the board, last, with its deal's ARR and its estimate.
     log_in_as(page, "vp.sales@example.com")
-    page.get_by_role("link", name="Ranking", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Ranking").click()
     board_row = page.locator("#board tr.board-row").last
     expect(board_row.get_by_role("link", name=TITLE)).to_be_visible()
     expect(board_row).to_contain_text("Bluth Homes")
