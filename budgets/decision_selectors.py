@@ -2,7 +2,7 @@
 
 Each page costs a constant number of queries whatever its length. The drop cost of a
 commitment depends on the company's today and disruption penalty; both come from one read of
-the company settings (`DropTerms`), never one per row.
+the company settings (`budgets.models.DropTerms`), never one per row.
 """
 
 from __future__ import annotations
@@ -13,35 +13,12 @@ from decimal import Decimal
 
 from django.db.models import OuterRef, Subquery
 
-from budgets.models import (
-    Commitment,
-    CompanySettings,
-    DropCost,
-    LedgerEntry,
-    Quarter,
-    SwapProposal,
-)
+from budgets.models import Commitment, DropCost, DropTerms, LedgerEntry, Quarter, SwapProposal
 from budgets.selectors import BudgetFigures, budget_figures, quarter_current, quarter_list
 from feature_requests.board import board_for
 from feature_requests.models import FeatureRequest
 
 DROP_KINDS = (LedgerEntry.Kind.DROP, LedgerEntry.Kind.SWAP)
-
-
-@dataclass(frozen=True)
-class DropTerms:
-    """What a drop costs depends on: the company's today and its disruption penalty."""
-
-    today: dt.date
-    penalty_percent: Decimal
-
-    @classmethod
-    def load(cls) -> DropTerms:
-        company = CompanySettings.load()
-        return cls(today=company.today(), penalty_percent=company.disruption_penalty_percent)
-
-    def cost_of(self, commitment: Commitment) -> DropCost:
-        return commitment.drop_cost(today=self.today, penalty_percent=self.penalty_percent)
 
 
 def quarter_for_page(*, label: str | None, today: dt.date) -> Quarter | None:

@@ -311,6 +311,22 @@ class DropCost:
         return self.sunk + self.penalty
 
 
+@dataclass(frozen=True)
+class DropTerms:
+    """What a drop costs depends on: the company's today and its disruption penalty."""
+
+    today: dt.date
+    penalty_percent: Decimal
+
+    @classmethod
+    def load(cls) -> DropTerms:
+        company = CompanySettings.load()
+        return cls(today=company.today(), penalty_percent=company.disruption_penalty_percent)
+
+    def cost_of(self, commitment: Commitment) -> DropCost:
+        return commitment.drop_cost(today=self.today, penalty_percent=self.penalty_percent)
+
+
 class ProgressUpdate(models.Model):
     """A PM's report on a commitment: its status and points done at that moment."""
 

@@ -24,6 +24,7 @@ from accounts.permissions import Action, require
 from budgets.budget_selectors import burnup_for
 from budgets.models import (
     CompanySettings,
+    DropTerms,
     LedgerEntry,
     Quarter,
     ReviewNote,
@@ -235,8 +236,14 @@ def review_build(*, quarter: Quarter, week_start: dt.date, previous: WeeklyRevie
                 for week in burnup_for(quarter=quarter, today=today, zone=company.zone)
             ],
         },
-        "decisions": _decisions(quarter, board, company, today),
-        "ranking_changes": _ranking_changes(quarter, board, previous, since, week_start),
+        "decisions": _decisions(
+            quarter,
+            board,
+            DropTerms(today=today, penalty_percent=company.disruption_penalty_percent),
+        ),
+        "ranking_changes": _ranking_changes(
+            quarter, board, previous, since, week_start, company.zone
+        ),
         "commitments": _commitments(board, quarter.elapsed_percent(today)),
         "changes": _changes(quarter, since),
         "revenue": _revenue(quarter, board),
@@ -247,7 +254,7 @@ def review_build(*, quarter: Quarter, week_start: dt.date, previous: WeeklyRevie
     }
 
 
-def _decisions(quarter: Quarter, board, company: CompanySettings, today: dt.date) -> dict:
+def _decisions(quarter: Quarter, board, terms: DropTerms) -> dict:
     swaps = SwapProposal.objects.filter(
         quarter=quarter, status=SwapProposal.Status.PENDING
     ).select_related("drop__request", "drop__quarter", "commit", "proposed_by")
@@ -272,9 +279,7 @@ def _decisions(quarter: Quarter, board, company: CompanySettings, today: dt.date
                 "url": f"/swaps/{swap.pk}/",
                 "drop_title": swap.drop.request.title,
                 "commit_title": swap.commit.title,
-                "cost": swap.drop.drop_cost(
-                    today=today, penalty_percent=company.disruption_penalty_percent
-                ).total,
+                "cost": terms.cost_of(swap.drop).total,
                 "proposed_by": swap.proposed_by.full_name,
             }
             for swap in swaps
@@ -288,7 +293,12 @@ def _decisions(quarter: Quarter, board, company: CompanySettings, today: dt.date
 
 
 def _ranking_changes(
-    quarter: Quarter, board, previous: WeeklyReview | None, since, week_start: dt.date
+    quarter: Quarter,
+    board,
+    previous: WeeklyReview | None,
+    since,
+    week_start: dt.date,
+    zone: dt.tzinfo,
 ) -> dict:
     """New, moved (±positions, by whom) and removed requests since the last review.
 
@@ -303,7 +313,10 @@ def _ranking_changes(
         )
     else:
         events = RankEvent.objects.filter(
-            quarter=quarter, at__gte=_start_of(week_start - dt.timedelta(days=7))
+            quarter=quarter,
+            at__gte=dt.datetime.combine(
+                week_start - dt.timedelta(days=7), dt.time.min, tzinfo=zone
+            ),
         )
         before = None
     movers: dict[int, set[str]] = defaultdict(set)
@@ -350,10 +363,6 @@ def _ranking_changes(
         "moved": sorted(moved, key=lambda item: -abs(item["delta"])),
         "removed": sorted(removed, key=lambda item: item["from"]),
     }
-
-
-def _start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=CompanySettings.load().zone)
 
 
 def _commitments(board, elapsed_percent: int) -> list[dict]:

@@ -18,6 +18,8 @@ from budgets.models import (
     AuditEntry,
     Commitment,
     CompanySettings,
+    DropCost,
+    DropTerms,
     LedgerEntry,
     ProgressUpdate,
     Quarter,
@@ -416,13 +418,10 @@ def _drop(
     commitment: Commitment,
     reason: str,
     kind: str,
+    cost: DropCost,
     swap: SwapProposal | None = None,
 ) -> LedgerEntry:
-    """Drop a live commitment, charging its cost. Call while holding the quarter's row lock."""
-    company = CompanySettings.load()
-    cost = commitment.drop_cost(
-        today=company.today(), penalty_percent=company.disruption_penalty_percent
-    )
+    """Drop a live commitment, charging `cost`. Call while holding the quarter's row lock."""
     request = _lock_request(commitment.request)
     commitment.dropped_at = timezone.now()
     commitment.dropped_by = actor
@@ -481,10 +480,7 @@ def commitment_drop(
     with cut_line_watch(commitment.quarter):
         quarter = _lock_quarter(commitment.quarter)
         commitment = _live_commitment(commitment)
-        company = CompanySettings.load()
-        cost = commitment.drop_cost(
-            today=company.today(), penalty_percent=company.disruption_penalty_percent
-        )
+        cost = DropTerms.load().cost_of(commitment)
         _check_expected_cost(cost.total, expected_cost)
         return _drop(
             actor=actor,
@@ -492,6 +488,7 @@ def commitment_drop(
             commitment=commitment,
             reason=reason,
             kind=LedgerEntry.Kind.DROP,
+            cost=cost,
         )
 
 
@@ -541,10 +538,7 @@ def swap_approve(
         drop = _live_commitment(swap.drop)
         request = _lock_request(swap.commit)
         _require_ranked_in(request, quarter, "swapped in")
-        company = CompanySettings.load()
-        cost = drop.drop_cost(
-            today=company.today(), penalty_percent=company.disruption_penalty_percent
-        )
+        cost = DropTerms.load().cost_of(drop)
         _check_expected_cost(cost.total, expected_cost)
         note = f"swapped for “{request.title}”: {swap.reason}"
         _drop(
@@ -553,6 +547,7 @@ def swap_approve(
             commitment=drop,
             reason=note,
             kind=LedgerEntry.Kind.SWAP,
+            cost=cost,
             swap=swap,
         )
         commitment = _commit(

@@ -32,7 +32,6 @@ from budgets.decision_forms import (
     SwapRejectForm,
 )
 from budgets.decision_selectors import (
-    DropTerms,
     commitment_for_page,
     commitment_page,
     decision_queue_for,
@@ -42,7 +41,7 @@ from budgets.decision_selectors import (
     swap_for_page,
     swap_preview,
 )
-from budgets.models import Commitment, LedgerEntry, Quarter, SwapProposal
+from budgets.models import Commitment, DropTerms, LedgerEntry, Quarter, SwapProposal
 from budgets.selectors import budget_figures, quarter_list
 from budgets.services import PROGRESS_STATUSES
 from config.forms import add_service_errors, errors_text
