@@ -202,9 +202,12 @@ def _line_labels(labels: list[tuple[float, Line, int | None]]) -> list[str]:
     for index, (wanted, _, _) in enumerate(labels):
         lowest = placed[-1] + heights[index - 1] if placed else TOP + 4
         placed.append(max(wanted, lowest))
-    overflow = placed[-1] + heights[-1] - LINE_HEIGHT - (TOP + PLOT_HEIGHT) if placed else 0
-    if overflow > 0:
-        placed = [position - overflow for position in placed]
+    if placed:
+        # The last label must end by the plot's bottom; walking up, each one moves only as far
+        # as the label below it needs, so a label already high (the budget's) stays in view.
+        placed[-1] = min(placed[-1], TOP + PLOT_HEIGHT + LINE_HEIGHT - heights[-1])
+        for index in range(len(placed) - 2, -1, -1):
+            placed[index] = min(placed[index], placed[index + 1] - heights[index])
     left = LEFT + PLOT_WIDTH + 12
     text_x = left + 28
     rendered = []

@@ -9,7 +9,7 @@ import zoneinfo
 import pytest
 
 from accounts.models import Role
-from budgets.budget_selectors import burnup_for, burnup_series, quarter_weeks
+from budgets.budget_selectors import BurnupWeek, burnup_for, burnup_series, quarter_weeks
 from budgets.burnup import burnup_svg, nice_top
 from budgets.models import Commitment, LedgerEntry, ProgressUpdate, Quarter
 from feature_requests.models import FeatureRequest
@@ -208,3 +208,23 @@ def test_it_escapes_the_title():
 )
 def test_it_picks_a_round_scale(value, expected):
     assert nice_top(value) == expected
+
+
+def test_it_keeps_every_line_label_inside_the_chart_when_the_lines_end_low():
+    # The budget ends high; spent and done both end near zero, so their labels crowd the
+    # bottom and must not push the budget's label off the top.
+    weeks = [
+        BurnupWeek(
+            number=n,
+            start=dt.date(2026, 10, 1) + dt.timedelta(weeks=n - 1),
+            end=dt.date(2026, 10, 7) + dt.timedelta(weeks=n - 1),
+            budget=40,
+            spent=3 if n > 7 else 0,
+            done=2 if n > 7 else 0,
+        )
+        for n in range(1, 9)
+    ]
+    svg = str(burnup_svg(weeks=weeks, title="Burn-up"))
+    label_ys = [float(y) for y in re.findall(r'<text x="\d+(?:\.\d+)?" y="(-?[\d.]+)" fill', svg)]
+    assert label_ys and min(label_ys) > 0
+    assert "Sales budget" in svg
