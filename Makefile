@@ -58,9 +58,11 @@ test: deps lint migrations-check
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests"; fi; \
 	exit $$status
 
+# ruff (lint and format), the one-way layers of the apps (import-linter), and types (mypy).
 lint: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check --fix .

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Notification, User
+from config.celery import QueueUnavailable, enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -21,17 +23,21 @@ def notify(*, users: Iterable[User], message: str, url: str = "") -> list[Notifi
     reached the decision still stands: the notification is in the app, its `emailed_at`
     stays empty, and the failure is logged.
     """
-    from accounts.tasks import send_notification_email
-
     recipients = {user.pk: user for user in users if user is not None and user.is_active}
     notifications = Notification.objects.bulk_create(
         Notification(user=user, message=message[:300], url=url) for user in recipients.values()
     )
     for notification in notifications:
-        transaction.on_commit(
-            lambda pk=notification.pk: send_notification_email.delay(pk), robust=True
-        )
+        transaction.on_commit(partial(_queue_email, notification.pk))
     return notifications
+
+
+def _queue_email(notification_id: int) -> None:
+    try:
+        enqueue("accounts.tasks.send_notification_email", notification_id)
+    except QueueUnavailable:
+        # The notice stands; `resend_notification_emails` (beat, hourly) sends its e-mail.
+        logger.warning("E-mail of notification #%s not queued", notification_id, exc_info=True)
 
 
 def notifications_mark_read(*, user: User) -> int:

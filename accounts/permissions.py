@@ -6,6 +6,7 @@ is reached. Admins may do everything; every other role gets the actions listed f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
@@ -84,14 +85,26 @@ DENIED_MESSAGES: dict[Action, str] = {
 }
 
 
-def _object_rule(user: User, action: Action, obj: object) -> bool:
-    """Rules that depend on the object as well as the role."""
-    from feature_requests.models import Deal, FeatureRequest
+ObjectRule = Callable[[User, Any], bool]
+_object_rules: dict[tuple[Action, type], ObjectRule] = {}
 
-    if action == Action.EDIT_REQUEST and isinstance(obj, FeatureRequest):
-        return obj.submitted_by_id == user.pk and obj.status == FeatureRequest.Status.SUBMITTED
-    if action == Action.EDIT_CUSTOMERS and isinstance(obj, Deal) and user.role == Role.SALES_REP:
-        return obj.owner_id == user.pk
+
+def object_rule(action: Action, model: type) -> Callable[[ObjectRule], ObjectRule]:
+    """Register a rule for `action` on objects of `model` that depends on the object as well
+    as the role. The app that owns `model` registers it (from its `AppConfig.ready`), so
+    this module never imports the apps above it."""
+
+    def register(rule: ObjectRule) -> ObjectRule:
+        _object_rules[(action, model)] = rule
+        return rule
+
+    return register
+
+
+def _object_rule(user: User, action: Action, obj: object) -> bool:
+    for (rule_action, model), rule in _object_rules.items():
+        if rule_action == action and isinstance(obj, model):
+            return rule(user, obj)
     return True
 
 

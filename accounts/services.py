@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.models import User
+from accounts.models import Notification, User
 
 
 def password_reset_email_send(*, user_id: int, domain: str, use_https: bool) -> bool:
@@ -38,13 +42,6 @@ def password_reset_email_send(*, user_id: int, domain: str, use_https: bool) -> 
 
 def notification_email_send(*, notification_id: int) -> bool:
     """E-mail one notification to its user, once; False when there is nothing to send."""
-    from django.conf import settings
-    from django.core.mail import send_mail
-    from django.db import transaction
-    from django.utils import timezone
-
-    from accounts.models import Notification
-
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update()

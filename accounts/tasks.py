@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from accounts.services import password_reset_email_send
+from accounts.notifications import notifications_to_resend
+from accounts.services import notification_email_send, password_reset_email_send
 
 
 @shared_task(
@@ -16,8 +17,6 @@ def send_password_reset_email(user_id: int, domain: str, use_https: bool) -> Non
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_notification_email(notification_id: int) -> None:
-    from accounts.services import notification_email_send
-
     notification_email_send(notification_id=notification_id)
 
 
@@ -28,8 +27,6 @@ def resend_notification_emails() -> int:
     Sending is idempotent (`emailed_at` is set once, under a row lock), so a copy queued twice
     is sent once.
     """
-    from accounts.notifications import notifications_to_resend
-
     ids = notifications_to_resend()
     for notification_id in ids:
         send_notification_email.delay(notification_id)

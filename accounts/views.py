@@ -8,36 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts import selectors as account_selectors
-from accounts.decorators import allowed_to
 from accounts.forms import LoginForm, QueuedPasswordResetForm
-from accounts.models import Notification, Role
+from accounts.models import Notification
 from accounts.notifications import notifications_mark_read
-from accounts.permissions import Action, can
-from budgets import selectors as budget_selectors
 from config.celery import QueueUnavailable
 
 NOTIFICATIONS_PER_PAGE = 50
-
-
-@allowed_to(Action.VIEW_DASHBOARD)
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """Everyone's start page: the current quarter's budget, then what the role works on."""
-    user = request.user
-    today = budget_selectors.company_today()
-    current = budget_selectors.quarter_current(today=today)
-    context = {
-        "today": today,
-        "current": current,
-        "next_quarter": budget_selectors.quarter_next(after=current.end if current else today),
-        "may_manage_quarters": can(user, Action.MANAGE_QUARTERS),
-        "Role": Role,
-    }
-    if user.role == Role.SALES_LEADER:
-        context["team"] = account_selectors.user_team(leader=user)
-    if user.role == Role.ADMIN:
-        context["people"] = account_selectors.user_counts_by_role()
-    return render(request, "accounts/dashboard.html", context)
 
 
 class LoginView(auth_views.LoginView):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 
-from budgets.models import AuditEntry, Commitment, CompanySettings, LedgerEntry, Quarter
+from budgets.models import AuditEntry, CompanySettings, Quarter
 
 
 def company_today() -> dt.date:
@@ -37,46 +36,3 @@ def settings_history(*, limit: int = 20) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(action=AuditEntry.Action.SETTINGS_UPDATED).select_related(
         "actor"
     )[:limit]
-
-
-# Budget figures -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BudgetFigures:
-    quarter: Quarter
-    sales_budget: int
-    committed: int
-    change_costs: int
-    today: dt.date | None = None
-
-    @property
-    def elapsed_percent(self) -> int:
-        # Read the company's date only where the figure is shown (approvals never need it).
-        return self.quarter.elapsed_percent(self.today or company_today())
-
-    @property
-    def remaining(self) -> int:
-        """Sales budget − committed points − change costs."""
-        return self.sales_budget - self.committed - self.change_costs
-
-    @property
-    def used_percent(self) -> int:
-        if self.sales_budget <= 0:
-            return 0 if self.committed + self.change_costs == 0 else 100
-        return round(100 * (self.committed + self.change_costs) / self.sales_budget)
-
-
-def budget_figures(*, quarter: Quarter, today: dt.date | None = None) -> BudgetFigures:
-    """The quarter's spend in two queries: live commitments' points and the ledger's costs."""
-    committed = Commitment.objects.filter(quarter=quarter, dropped_at__isnull=True).aggregate(
-        total=Sum("points")
-    )["total"]
-    costs = LedgerEntry.objects.filter(quarter=quarter).aggregate(total=Sum("cost"))["total"]
-    return BudgetFigures(
-        quarter=quarter,
-        sales_budget=quarter.sales_budget,
-        committed=committed or 0,
-        change_costs=costs or 0,
-        today=today,
-    )

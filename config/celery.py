@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
-from celery import Celery
+from celery import Celery, Task
+from django.db import transaction
+from kombu.exceptions import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -16,8 +19,14 @@ app.autodiscover_tasks()
 # missed or doubled beat changes nothing (reviews are unique per quarter and week). Once a
 # minute by default, so the agenda is there when the meeting starts; each run is a few queries.
 app.conf.beat_schedule = {
+    # Every minute: deliver the events whose delivery task was never queued (the broker was
+    # down) or did not finish (a worker died); each is delivered once whatever happens.
+    "dispatch-pending-events": {
+        "task": "events.tasks.dispatch_pending",
+        "schedule": float(os.environ.get("EVENT_SWEEP_SECONDS", "60")),
+    },
     "dispatch-weekly-reviews": {
-        "task": "budgets.tasks.dispatch_reviews",
+        "task": "reviews.tasks.dispatch_reviews",
         "schedule": float(os.environ.get("REVIEW_DISPATCH_SECONDS", "60")),
     },
     # Hourly: the first run after a quarter ends moves its ranking to the next quarter.
@@ -32,18 +41,21 @@ class QueueUnavailable(Exception):
     """The broker could not be reached, so the task was not enqueued."""
 
 
-def enqueue(task, *args) -> None:
-    """Send `task` with `args` once the surrounding transaction commits (at once outside one).
+def enqueue(task: str | Task, *args: Any) -> None:
+    """Send `task` (a task, or its registered name) with `args` once the surrounding
+    transaction commits (at once outside one).
+
+    A service names its app's task ("reviews.tasks.generate_review") rather than importing
+    it, because the task module imports the service: no import circle.
 
     Raises QueueUnavailable when the broker is unreachable, so that a view can tell the user
     instead of failing with a 500.
     """
-    from django.db import transaction
-    from kombu.exceptions import OperationalError
 
     def send() -> None:
+        signature = app.signature(task) if isinstance(task, str) else task.s()
         try:
-            task.delay(*args)
+            signature.delay(*args)
         except OperationalError as error:
             raise QueueUnavailable(str(error)) from error
 

@@ -55,10 +55,16 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    # Forcerank's own apps, lowest layer first: each imports only the ones above it here
+    # (an import-linter contract in pyproject.toml checks it).
     "config",
+    "events",
     "accounts",
     "budgets",
     "feature_requests",
+    "commitments",
+    "reviews",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +161,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Celery: with no broker configured, tasks run inline in the calling process (eager mode),
 # so the embedded setup needs no Redis. config/apps.py logs which mode is in force.
 # The in-memory transport keeps eager mode from ever reaching for a broker on localhost.
+# The event outbox's sweep (Celery beat, every EVENT_SWEEP_SECONDS) leaves events younger
+# than this to the delivery task queued when they were committed.
+EVENTS_SWEEP_GRACE_SECONDS = int(os.environ.get("EVENTS_SWEEP_GRACE_SECONDS", "30"))
+
 CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import dashboard
+from budgets.views import dashboard
 from config.views import healthz
 
 admin.site.site_header = "Forcerank administration"
@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("budgets.urls")),
     path("", include("feature_requests.urls")),
+    path("", include("commitments.urls")),
+    path("", include("reviews.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

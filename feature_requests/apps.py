@@ -11,3 +11,8 @@ class FeatureRequestsConfig(AppConfig):
 
     name = "feature_requests"
     verbose_name = "Requests"
+
+    def ready(self) -> None:
+        # Registers the object permission rules, and the subscribers that turn request
+        # events into notices.
+        from feature_requests import permissions, subscribers  # noqa: F401

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Value
@@ -26,7 +27,10 @@ from django.db.models.functions import Concat
 from accounts.models import User
 from accounts.permissions import Action, require
 from budgets.models import Quarter
+from events.kinds import Kind
+from events.services import publish
 from feature_requests.models import FeatureRequest, RankEvent
+from feature_requests.status import request_transition
 
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 BASE = len(DIGITS)
@@ -144,19 +148,34 @@ def ranking_rebalance(*, quarter: Quarter) -> int:
 # No savepoint of their own: they are steps of the caller's transaction, which they lock.
 @transaction.atomic(savepoint=False)
 def ranking_append(
-    *, quarter: Quarter, request: FeatureRequest, actor: User | None, note: str = ""
+    *,
+    quarter: Quarter,
+    request: FeatureRequest,
+    actor: User | None,
+    note: str = "",
+    status_note: str = "",
+    payload: dict[str, Any] | None = None,
 ) -> int:
     """Put `request` at the bottom of `quarter`'s ranking, status ranked; returns its position.
 
-    Used by triage (accept), deferral and carry-over; the caller checks its own permission.
+    Used by triage (accept) and deferral; the caller checks its own permission and holds the
+    request's row lock. `note` goes on the rank event; `status_note` on the status change,
+    where "{position}" and "{quarter}" are filled in.
     """
     quarter = _lock(quarter)
-    last = ranked(quarter).exclude(pk=request.pk).values_list("rank_key", flat=True).last()
+    others = ranked(quarter).exclude(pk=request.pk)
+    last = others.values_list("rank_key", flat=True).last()
+    position = others.count() + 1
     request.quarter = quarter
-    request.status = FeatureRequest.Status.RANKED
     request.rank_key = key_for(last, None)
-    request.save(update_fields=["quarter", "status", "rank_key", "updated_at"])
-    position = _position_of(quarter, request.rank_key)
+    request_transition(
+        request=request,
+        actor=actor,
+        to_status=FeatureRequest.Status.RANKED,
+        note=status_note.format(position=position, quarter=quarter.label),
+        also_save=["quarter", "rank_key"],
+        payload={"quarter": quarter.label, "position": position, **(payload or {})},
+    )
     RankEvent.objects.create(
         quarter=quarter,
         request=request,
@@ -170,14 +189,27 @@ def ranking_append(
 
 @transaction.atomic(savepoint=False)
 def ranking_remove(
-    *, request: FeatureRequest, actor: User | None, new_status: str, note: str = ""
-) -> None:
-    """Take a ranked request out of its quarter's ranking, giving it `new_status`."""
+    *,
+    request: FeatureRequest,
+    actor: User | None,
+    new_status: str,
+    note: str = "",
+    status_note: str = "",
+    payload: dict[str, Any] | None = None,
+) -> int:
+    """Take a ranked request out of its quarter's ranking, giving it `new_status`; returns
+    the position it had. The caller holds the request's row lock."""
     quarter = _lock(request.quarter)
     old_position = _position_of(quarter, request.rank_key)
-    request.status = new_status
     request.rank_key = None
-    request.save(update_fields=["status", "rank_key", "updated_at"])
+    request_transition(
+        request=request,
+        actor=actor,
+        to_status=new_status,
+        note=status_note,
+        also_save=["rank_key"],
+        payload={"quarter": quarter.label, "old_position": old_position, **(payload or {})},
+    )
     RankEvent.objects.create(
         quarter=quarter,
         request=request,
@@ -186,6 +218,7 @@ def ranking_remove(
         old_position=old_position,
         note=note,
     )
+    return old_position
 
 
 @dataclass(frozen=True)
@@ -265,6 +298,19 @@ def ranking_move(
         old_position=old_position,
         new_position=new_position,
     )
+    publish(
+        Kind.RANKING_MOVED,
+        actor=actor,
+        quarter_id=quarter.pk,
+        request_id=moving.pk,
+        payload={
+            "title": moving.title,
+            "quarter": quarter.label,
+            "old_position": old_position,
+            "new_position": new_position,
+            "version": event.pk,
+        },
+    )
     return Move(
         request=moving, old_position=old_position, new_position=new_position, version=event.pk
     )
@@ -317,6 +363,16 @@ def ranking_carry_over(*, quarter: Quarter, today: dt.date) -> int:
         moving, ["quarter", "rank_key", "carried_over"], batch_size=500
     )
     RankEvent.objects.bulk_create(events, batch_size=500)
+    publish(
+        Kind.RANKING_CARRIED_OVER,
+        quarter_id=following.pk,
+        payload={
+            "from_quarter_id": quarter.pk,
+            "from_quarter": quarter.label,
+            "quarter": following.label,
+            "request_ids": [request.pk for request in moving],
+        },
+    )
     return len(moving)
 
 

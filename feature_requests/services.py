@@ -15,11 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
-from accounts.notifications import notify
 from accounts.permissions import Action, require
 from budgets.models import Quarter
 from budgets.selectors import company_today
-from feature_requests.board import cut_line_watch
+from events.kinds import Kind
+from events.services import publish
 from feature_requests.models import (
     MAX_COMMENT_LENGTH,
     MAX_ESTIMATE_POINTS,
@@ -29,9 +29,9 @@ from feature_requests.models import (
     Estimate,
     FeatureRequest,
     RequestDeal,
-    StatusChange,
 )
 from feature_requests.ranking import ranking_append
+from feature_requests.status import request_transition
 
 MAX_TITLE_LENGTH = FeatureRequest._meta.get_field("title").max_length
 Status = FeatureRequest.Status
@@ -95,14 +95,6 @@ def _check_deal_links(
     return links
 
 
-def _record_status(
-    *, request: FeatureRequest, actor: User | None, from_status: str, to_status: str, note: str = ""
-) -> StatusChange:
-    return StatusChange.objects.create(
-        request=request, actor=actor, from_status=from_status, to_status=to_status, note=note
-    )
-
-
 def _locked(request: FeatureRequest) -> FeatureRequest:
     """The request's row, locked and fresh: its status may have changed since the page loaded."""
     return FeatureRequest.objects.select_for_update().get(pk=request.pk)
@@ -130,13 +122,13 @@ def request_submit(
     _check_quarter_open(quarter)
     links = _check_deal_links(actor=actor, deal_links=deal_links)
     request = FeatureRequest.objects.create(
-        title=title, problem=problem, quarter=quarter, submitted_by=actor
+        title=title, problem=problem, quarter=quarter, submitted_by=actor, status=Status.SUBMITTED
     )
     RequestDeal.objects.bulk_create(
         RequestDeal(request=request, deal=deal, criticality=criticality)
         for deal, criticality in links
     )
-    _record_status(request=request, actor=actor, from_status="", to_status=Status.SUBMITTED)
+    request_transition(request=request, actor=actor, to_status=Status.SUBMITTED, is_new=True)
     return request
 
 
@@ -192,28 +184,14 @@ def request_accept(*, actor: User, request: FeatureRequest, quarter: Quarter) ->
     request = _locked(request)
     _require_status(request, [Status.SUBMITTED], "accepted")
     _check_quarter_open(quarter)
-    position = ranking_append(quarter=quarter, request=request, actor=actor, note="accepted")
-    _record_status(
+    return ranking_append(
+        quarter=quarter,
         request=request,
         actor=actor,
-        from_status=Status.SUBMITTED,
-        to_status=Status.RANKED,
-        note=f"Accepted into {quarter.label} at position {position}.",
+        note="accepted",
+        status_note="Accepted into {quarter} at position {position}.",
+        payload={"needs_estimate": request.estimate_points is None},
     )
-    url = request.get_absolute_url()
-    notify(
-        users=[request.submitted_by],
-        message=f"“{request.title}” was accepted into {quarter.label}'s ranking at #{position}.",
-        url=url,
-    )
-    if request.estimate_points is None:
-        # The ranking cannot weigh it against the budget until it has points.
-        notify(
-            users=User.objects.filter(role=Role.PRODUCT_MANAGER, is_active=True),
-            message=f"“{request.title}” needs an estimate: it is ranked in {quarter.label}.",
-            url=url,
-        )
-    return position
 
 
 @transaction.atomic
@@ -227,20 +205,14 @@ def request_decline_by_sales(
         raise ValidationError({"reason": "Say why, so the rep can tell the customer."})
     request = _locked(request)
     _require_status(request, [Status.SUBMITTED], "declined")
-    request.status = Status.DECLINED_BY_SALES
     request.decline_reason = reason
-    request.save(update_fields=["status", "decline_reason", "updated_at"])
-    _record_status(
+    request_transition(
         request=request,
         actor=actor,
-        from_status=Status.SUBMITTED,
         to_status=Status.DECLINED_BY_SALES,
         note=reason,
-    )
-    notify(
-        users=[request.submitted_by],
-        message=f"{actor.full_name} declined “{request.title}”: {reason}",
-        url=request.get_absolute_url(),
+        also_save=["decline_reason"],
+        payload={"reason": reason},
     )
     return request
 
@@ -276,15 +248,14 @@ def request_merge(
     kept_deals = keep.deal_links.values("deal_id")
     duplicate.deal_links.exclude(deal_id__in=kept_deals).update(request=keep)
     duplicate.comments.update(request=keep)
-    duplicate.status = Status.MERGED
     duplicate.duplicate_of = keep
-    duplicate.save(update_fields=["status", "duplicate_of", "updated_at"])
-    _record_status(
+    request_transition(
         request=duplicate,
         actor=actor,
-        from_status=Status.SUBMITTED,
         to_status=Status.MERGED,
         note=f"Merged into #{keep.pk} “{keep.title}”.",
+        also_save=["duplicate_of"],
+        payload={"into_request_id": keep.pk, "into_title": keep.title},
     )
     return keep
 
@@ -301,15 +272,25 @@ def request_estimate(*, actor: User, request: FeatureRequest, points: int) -> Fe
         )
     request = _locked(request)
     _require_status(request, ESTIMABLE, "estimated")
+    previous = request.estimate_points
+    now = timezone.now()
+    Estimate.objects.create(request=request, points=points, estimated_by=actor, at=now)
+    request.estimate_points = points
+    request.estimated_by = actor
+    request.estimated_at = now
+    request.save(update_fields=["estimate_points", "estimated_by", "estimated_at", "updated_at"])
     # A ranked request's new estimate moves the cut line for the ones below it.
-    ranked_in = request.quarter if request.status == Status.RANKED else None
-    with cut_line_watch(ranked_in):
-        now = timezone.now()
-        Estimate.objects.create(request=request, points=points, estimated_by=actor, at=now)
-        request.estimate_points = points
-        request.estimated_by = actor
-        request.estimated_at = now
-        request.save(
-            update_fields=["estimate_points", "estimated_by", "estimated_at", "updated_at"]
-        )
+    publish(
+        Kind.ESTIMATE_CHANGED,
+        actor=actor,
+        quarter_id=request.quarter_id if request.status == Status.RANKED else None,
+        request_id=request.pk,
+        payload={
+            "title": request.title,
+            "points": points,
+            "previous_points": previous,
+            "status": request.status,
+            "submitted_by_id": request.submitted_by_id,
+        },
+    )
     return request

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from feature_requests.views import board, customers, requests
+from feature_requests.views import customers, ranking, requests
 
 app_name = "requests"
 
@@ -26,10 +26,6 @@ urlpatterns = [
     path("requests/<int:pk>/estimate/", requests.request_estimate, name="request_estimate"),
     path("triage/", requests.triage_queue, name="triage_queue"),
     path("estimates/", requests.estimate_queue, name="estimate_queue"),
-    # The ranking board
-    path("board/", board.board_current, name="board_current"),
-    path("board/<str:label>/", board.board, name="board"),
-    path("board/<str:label>/move/", board.board_move, name="board_move"),
-    path("board/<str:label>/history/", board.ranking_history, name="ranking_history"),
-    path("board/<str:label>/export.csv", board.board_export, name="board_export"),
+    # The ranking's history (the board itself, with its cut line, is in commitments)
+    path("board/<str:label>/history/", ranking.ranking_history, name="ranking_history"),
 ]

@@ -200,3 +200,15 @@ def run_together() -> Callable[..., list[object]]:
         return results
 
     return run
+
+
+@pytest.fixture
+def deliver_events(db) -> Callable[[], int]:
+    """Deliver every published event now, as the task queued at commit (or the beat sweep)
+    would. Tests run inside one transaction that never commits, so nothing else does."""
+    from events.dispatch import events_dispatch_pending
+
+    def deliver() -> int:
+        return events_dispatch_pending(grace=dt.timedelta(0))
+
+    return deliver

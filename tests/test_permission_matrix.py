@@ -33,27 +33,27 @@ URLS = {
     "requests:request_edit": "request",
     "requests:triage_queue": None,
     "requests:estimate_queue": None,
-    "requests:board_current": None,
-    "requests:board": "quarter",
+    "commitments:board_current": None,
+    "commitments:board": "quarter",
     "requests:ranking_history": "quarter",
-    "requests:board_export": "quarter",
+    "commitments:board_export": "quarter",
     "notification_list": None,
-    "budgets:decision_queue": None,
-    "budgets:commitment_list": None,
-    "budgets:commitment_drop": "commitment",
-    "budgets:swap_create": None,
-    "budgets:swap_detail": "swap",
-    "budgets:budget_current": None,
-    "budgets:budget": "quarter",
-    "budgets:roadmap": None,
-    "budgets:review_current": None,
-    "budgets:review_archive": None,
-    "budgets:review_ics": None,
-    "budgets:review_status": "review_pk",
-    "budgets:review_detail": "review",
-    "budgets:review_print": "review",
-    "budgets:review_markdown": "review",
-    "budgets:review_meeting": "review",
+    "commitments:decision_queue": None,
+    "commitments:commitment_list": None,
+    "commitments:commitment_drop": "commitment",
+    "commitments:swap_create": None,
+    "commitments:swap_detail": "swap",
+    "commitments:budget_current": None,
+    "commitments:budget": "quarter",
+    "commitments:roadmap": None,
+    "reviews:review_current": None,
+    "reviews:review_archive": None,
+    "reviews:review_ics": None,
+    "reviews:review_status": "review_pk",
+    "reviews:review_detail": "review",
+    "reviews:review_print": "review",
+    "reviews:review_markdown": "review",
+    "reviews:review_meeting": "review",
 }
 # POST-only actions: an empty POST is bad input (400) for those allowed, 403 for the rest.
 POST_URLS = {
@@ -62,17 +62,17 @@ POST_URLS = {
     "requests:request_decline": "request",
     "requests:request_merge": "request",
     "requests:request_estimate": "request",
-    "requests:board_move": "quarter",
+    "commitments:board_move": "quarter",
     "notifications_read": None,
-    "budgets:request_approve": "request",
-    "budgets:request_decline": "request",
-    "budgets:request_defer": "request",
-    "budgets:commitment_progress": "commitment",
-    "budgets:commitment_drop": "commitment",
-    "budgets:swap_approve": "swap",
-    "budgets:swap_reject": "swap",
-    "budgets:review_prepare": None,
-    "budgets:review_mark_held": "review",
+    "commitments:request_approve": "request",
+    "commitments:request_decline": "request",
+    "commitments:request_defer": "request",
+    "commitments:commitment_progress": "commitment",
+    "commitments:commitment_drop": "commitment",
+    "commitments:swap_approve": "swap",
+    "commitments:swap_reject": "swap",
+    "reviews:review_prepare": None,
+    "reviews:review_mark_held": "review",
 }
 ACTED = "acted or refused the empty input"  # 302 or 400: anything but 403 and 5xx
 
@@ -112,29 +112,29 @@ EXPECTED = {
     "requests:request_edit": roles(Role.SALES_REP),  # the submitter, while submitted
     "requests:triage_queue": SALES_LEADERS,
     "requests:estimate_queue": roles(Role.PRODUCT_MANAGER),
-    "requests:board_current": roles(*Role, ok=302),  # on to the current quarter's board
-    "requests:board": EVERYONE,
+    "commitments:board_current": roles(*Role, ok=302),  # on to the current quarter's board
+    "commitments:board": EVERYONE,
     "requests:ranking_history": EVERYONE,
-    "requests:board_export": EVERYONE,
+    "commitments:board_export": EVERYONE,
     "notification_list": EVERYONE,
-    "budgets:decision_queue": PRODUCT_LEADERS,
-    "budgets:commitment_list": EVERYONE,
-    "budgets:commitment_drop": PRODUCT_LEADERS,
-    "budgets:swap_create": SALES_LEADERS,
-    "budgets:swap_detail": EVERYONE,
-    "budgets:budget_current": roles(*Role, ok=302),
-    "budgets:budget": EVERYONE,
-    "budgets:roadmap": EVERYONE,
-    "budgets:review_current": REVIEWERS,
-    "budgets:review_archive": REVIEWERS,
-    "budgets:review_ics": REVIEWERS,
-    "budgets:review_status": roles(
+    "commitments:decision_queue": PRODUCT_LEADERS,
+    "commitments:commitment_list": EVERYONE,
+    "commitments:commitment_drop": PRODUCT_LEADERS,
+    "commitments:swap_create": SALES_LEADERS,
+    "commitments:swap_detail": EVERYONE,
+    "commitments:budget_current": roles(*Role, ok=302),
+    "commitments:budget": EVERYONE,
+    "commitments:roadmap": EVERYONE,
+    "reviews:review_current": REVIEWERS,
+    "reviews:review_archive": REVIEWERS,
+    "reviews:review_ics": REVIEWERS,
+    "reviews:review_status": roles(
         Role.SALES_LEADER, Role.PRODUCT_LEADER, Role.PRODUCT_MANAGER, ok=302
     ),  # ready: on to it
-    "budgets:review_detail": REVIEWERS,
-    "budgets:review_print": REVIEWERS,
-    "budgets:review_markdown": REVIEWERS,
-    "budgets:review_meeting": roles(Role.SALES_LEADER, Role.PRODUCT_LEADER),
+    "reviews:review_detail": REVIEWERS,
+    "reviews:review_print": REVIEWERS,
+    "reviews:review_markdown": REVIEWERS,
+    "reviews:review_meeting": roles(Role.SALES_LEADER, Role.PRODUCT_LEADER),
 }
 EXPECTED_POST = {
     "requests:comment_create": roles(*Role, ok=400),
@@ -142,17 +142,17 @@ EXPECTED_POST = {
     "requests:request_decline": roles(Role.SALES_LEADER, ok=400),
     "requests:request_merge": roles(Role.SALES_LEADER, ok=400),
     "requests:request_estimate": roles(Role.PRODUCT_MANAGER, ok=400),
-    "requests:board_move": roles(Role.SALES_LEADER, ok=400),
+    "commitments:board_move": roles(Role.SALES_LEADER, ok=400),
     "notifications_read": roles(*Role, ok=302),
-    "budgets:request_approve": roles(Role.PRODUCT_LEADER, ok=ACTED),
-    "budgets:request_decline": roles(Role.PRODUCT_LEADER, ok=400),
-    "budgets:request_defer": roles(Role.PRODUCT_LEADER, ok=400),
-    "budgets:commitment_progress": roles(Role.PRODUCT_MANAGER, ok=400),
-    "budgets:commitment_drop": roles(Role.PRODUCT_LEADER, ok=400),
-    "budgets:swap_approve": roles(Role.PRODUCT_LEADER, ok=ACTED),
-    "budgets:swap_reject": roles(Role.PRODUCT_LEADER, ok=400),
-    "budgets:review_prepare": roles(Role.SALES_LEADER, Role.PRODUCT_LEADER, ok=302),
-    "budgets:review_mark_held": roles(Role.SALES_LEADER, Role.PRODUCT_LEADER, ok=ACTED),
+    "commitments:request_approve": roles(Role.PRODUCT_LEADER, ok=ACTED),
+    "commitments:request_decline": roles(Role.PRODUCT_LEADER, ok=400),
+    "commitments:request_defer": roles(Role.PRODUCT_LEADER, ok=400),
+    "commitments:commitment_progress": roles(Role.PRODUCT_MANAGER, ok=400),
+    "commitments:commitment_drop": roles(Role.PRODUCT_LEADER, ok=400),
+    "commitments:swap_approve": roles(Role.PRODUCT_LEADER, ok=ACTED),
+    "commitments:swap_reject": roles(Role.PRODUCT_LEADER, ok=400),
+    "reviews:review_prepare": roles(Role.SALES_LEADER, Role.PRODUCT_LEADER, ok=302),
+    "reviews:review_mark_held": roles(Role.SALES_LEADER, Role.PRODUCT_LEADER, ok=ACTED),
 }
 
 # Pages anybody may see: logging in and recovering a password, and the health check.
@@ -193,7 +193,7 @@ def objects(cast, quarter):
     request = FeatureRequest.objects.create(
         title="Matrix request", problem="p", submitted_by=cast[Role.SALES_REP], quarter=quarter
     )
-    from budgets.models import Commitment, SwapProposal
+    from commitments.models import Commitment, SwapProposal
 
     committed = FeatureRequest.objects.create(
         title="Matrix commitment",
@@ -212,9 +212,9 @@ def objects(cast, quarter):
         reason="r",
         proposed_by=cast[Role.SALES_LEADER],
     )
-    from budgets.models import WeeklyReview
-    from budgets.reviews import review_generate, week_start_for
     from budgets.selectors import company_today
+    from reviews.models import WeeklyReview
+    from reviews.services import review_generate, week_start_for
 
     review = WeeklyReview.objects.create(
         quarter=quarter, week_start=week_start_for(company_today())
@@ -319,14 +319,16 @@ def test_it_lets_admins_into_every_django_admin_page(client, cast, quarter):
         f"/admin/budgets/quarter/{quarter.pk}/change/",
         "/admin/budgets/companysettings/",
         "/admin/budgets/auditentry/",
-        "/admin/budgets/commitment/",
-        "/admin/budgets/ledgerentry/",
-        "/admin/budgets/swapproposal/",
-        "/admin/budgets/progressupdate/",
+        "/admin/commitments/commitment/",
+        "/admin/commitments/ledgerentry/",
+        "/admin/commitments/swapproposal/",
+        "/admin/commitments/progressupdate/",
         "/admin/accounts/notification/",
         "/admin/feature_requests/featurerequest/",
         "/admin/feature_requests/customer/",
         "/admin/feature_requests/deal/",
         "/admin/feature_requests/rankevent/",
+        "/admin/reviews/weeklyreview/",
+        "/admin/reviews/reviewnote/",
     ]:
         assert client.get(path).status_code == 200, path

@@ -5,7 +5,8 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.validators import MaxValueValidator
 
 from accounts.models import Role, User
-from feature_requests import crm
+from feature_requests import crm_import
+from feature_requests import customers as customer_services
 from feature_requests.models import Customer, Deal
 
 MONEY_ERRORS = {
@@ -36,9 +37,9 @@ def crm_url_field() -> forms.URLField:
 
 def cap_money(field: forms.IntegerField) -> None:
     """A bigger amount is a typo, and a far bigger one would overflow the column."""
-    field.max_value = crm.MAX_MONEY
-    field.validators.append(MaxValueValidator(crm.MAX_MONEY))
-    field.widget.attrs["max"] = crm.MAX_MONEY
+    field.max_value = crm_import.MAX_MONEY
+    field.validators.append(MaxValueValidator(crm_import.MAX_MONEY))
+    field.widget.attrs["max"] = crm_import.MAX_MONEY
 
 
 class CustomerForm(forms.ModelForm):
@@ -60,10 +61,10 @@ class CustomerForm(forms.ModelForm):
         cap_money(self.fields["arr"])
 
     def clean_name(self) -> str:
-        name = crm.clean_name(self.cleaned_data["name"])
+        name = customer_services.clean_name(self.cleaned_data["name"])
         if not name:
             raise forms.ValidationError("Enter the customer's name.")
-        if crm.customer_name_taken(name, exclude_pk=self.instance.pk):
+        if customer_services.customer_name_taken(name, exclude_pk=self.instance.pk):
             raise forms.ValidationError("A customer with this name exists already.")
         return name
 
@@ -102,14 +103,14 @@ class DealForm(forms.ModelForm):
             # Not shown, and a forged value is ignored: the owner is the rep (see clean).
             del self.fields["owner"]
         else:
-            owners = crm.active_reps()
+            owners = customer_services.active_reps()
             if self.instance.owner_id:
                 # A deal whose rep has left stays editable without reassigning it at once.
                 owners = owners | User.objects.filter(pk=self.instance.owner_id)
             self.fields["owner"].queryset = owners.distinct()
 
     def clean_name(self) -> str:
-        name = crm.clean_name(self.cleaned_data["name"])
+        name = customer_services.clean_name(self.cleaned_data["name"])
         if not name:
             raise forms.ValidationError("Enter the deal's name.")
         return name

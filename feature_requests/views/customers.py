@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.decorators import allowed_to
 from accounts.models import Role
 from accounts.permissions import Action, can, require
-from feature_requests import crm
+from feature_requests import crm_import as crm_csv
+from feature_requests import customers as customer_services
 from feature_requests.forms.customers import CrmImportForm, CustomerForm, DealFilterForm, DealForm
 from feature_requests.models import Customer, Deal
 
@@ -38,7 +39,7 @@ def _saved(form: BaseForm, save) -> object | None:
 @allowed_to(Action.VIEW_CUSTOMERS)
 @require_GET
 def customer_list(request: HttpRequest) -> HttpResponse:
-    customers = list(crm.customer_list())
+    customers = list(customer_services.customer_list())
     return render(
         request,
         TEMPLATES + "customer_list.html",
@@ -56,7 +57,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
-    deals = list(crm.customer_deals(customer=customer))
+    deals = list(customer_services.customer_deals(customer=customer))
     return render(
         request,
         TEMPLATES + "customer_detail.html",
@@ -78,7 +79,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     form = CustomerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         customer = _saved(
-            form, lambda: crm.customer_create(actor=request.user, **form.cleaned_data)
+            form, lambda: customer_services.customer_create(actor=request.user, **form.cleaned_data)
         )
         if customer is not None:
             messages.success(request, f"Customer “{customer.name}” created.")
@@ -94,7 +95,9 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         saved = _saved(
             form,
-            lambda: crm.customer_update(actor=request.user, customer=customer, **form.cleaned_data),
+            lambda: customer_services.customer_update(
+                actor=request.user, customer=customer, **form.cleaned_data
+            ),
         )
         if saved is not None:
             messages.success(request, f"Customer “{saved.name}” saved.")
@@ -114,7 +117,9 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     # Only reps own deals, so only they get "mine", and it is where they start.
     show = (data.get("show") or "mine") if is_rep else "all"
     stage = data.get("stage", "")
-    deals = list(crm.deal_list(stage=stage, owner=request.user if show == "mine" else None))
+    deals = list(
+        customer_services.deal_list(stage=stage, owner=request.user if show == "mine" else None)
+    )
     context = {
         "deals": deals,
         "editable": {deal.pk for deal in deals if can(request.user, Action.EDIT_CUSTOMERS, deal)},
@@ -147,7 +152,9 @@ def deal_create(request: HttpRequest) -> HttpResponse:
         request.POST if request.method == "POST" else None, initial=initial, actor=request.user
     )
     if request.method == "POST" and form.is_valid():
-        deal = _saved(form, lambda: crm.deal_create(actor=request.user, **form.cleaned_data))
+        deal = _saved(
+            form, lambda: customer_services.deal_create(actor=request.user, **form.cleaned_data)
+        )
         if deal is not None:
             messages.success(request, f"Deal “{deal.name}” created.")
             return redirect("requests:customer_detail", pk=deal.customer_id)
@@ -165,7 +172,10 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         saved = _saved(
-            form, lambda: crm.deal_update(actor=request.user, deal=deal, **form.cleaned_data)
+            form,
+            lambda: customer_services.deal_update(
+                actor=request.user, deal=deal, **form.cleaned_data
+            ),
         )
         if saved is not None:
             messages.success(request, f"Deal “{saved.name}” saved.")
@@ -181,11 +191,11 @@ def crm_import(request: HttpRequest) -> HttpResponse:
         form = CrmImportForm(request.POST, request.FILES)
     else:
         form = CrmImportForm()
-    problems: list[crm.ImportProblem] = []
+    problems: list[crm_csv.ImportProblem] = []
     if request.method == "POST" and form.is_valid():
         try:
-            result = crm.crm_import(actor=request.user, csv_file=form.cleaned_data["csv_file"])
-        except crm.CrmImportError as error:
+            result = crm_csv.crm_import(actor=request.user, csv_file=form.cleaned_data["csv_file"])
+        except crm_csv.CrmImportError as error:
             problems = error.problems
         else:
             messages.success(request, result.summary())
@@ -196,9 +206,9 @@ def crm_import(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "problems": problems,
-            "columns": ",".join(crm.IMPORT_COLUMNS),
-            "required_columns": crm.REQUIRED_IMPORT_COLUMNS,
-            "example": crm.IMPORT_EXAMPLE,
+            "columns": ",".join(crm_csv.IMPORT_COLUMNS),
+            "required_columns": crm_csv.REQUIRED_IMPORT_COLUMNS,
+            "example": crm_csv.IMPORT_EXAMPLE,
             "segments": Customer.Segment.choices,
             "stages": Deal.Stage.choices,
         },

@@ -9,9 +9,9 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from budgets.models import WeeklyReview
-from budgets.reviews import review_request, week_start_for
 from budgets.selectors import company_today, quarter_current
+from reviews.models import WeeklyReview
+from reviews.services import review_request, week_start_for
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from accounts.models import Role
-from feature_requests import crm
+from feature_requests import customers as customer_services
 from feature_requests.models import Customer, Deal
 
 pytestmark = pytest.mark.django_db
@@ -506,7 +506,9 @@ def test_it_refuses_a_rep_creating_a_deal_for_someone_else(cast, make_user):
     acme = make_customer("Acme")
     other = make_user(Role.SALES_REP)
     with pytest.raises(PermissionDenied):
-        crm.deal_create(actor=cast[Role.SALES_REP], customer=acme, name="X", amount=1, owner=other)
+        customer_services.deal_create(
+            actor=cast[Role.SALES_REP], customer=acme, name="X", amount=1, owner=other
+        )
     assert not Deal.objects.exists()
 
 
@@ -514,7 +516,7 @@ def test_it_refuses_a_rep_giving_their_deal_away(cast, make_user):
     rep = cast[Role.SALES_REP]
     deal = make_deal(make_customer("Acme"), rep)
     with pytest.raises(PermissionDenied):
-        crm.deal_update(actor=rep, deal=deal, owner=make_user(Role.SALES_REP))
+        customer_services.deal_update(actor=rep, deal=deal, owner=make_user(Role.SALES_REP))
     deal.refresh_from_db()
     assert deal.owner == rep
 
@@ -524,5 +526,7 @@ def test_it_refuses_an_inactive_or_non_rep_owner(cast, make_user):
     leader = cast[Role.SALES_LEADER]
     for owner in [make_user(Role.SALES_REP, is_active=False), leader]:
         with pytest.raises(ValidationError):
-            crm.deal_create(actor=leader, customer=acme, name="X", amount=1, owner=owner)
+            customer_services.deal_create(
+                actor=leader, customer=acme, name="X", amount=1, owner=owner
+            )
     assert not Deal.objects.exists()

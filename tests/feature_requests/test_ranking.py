@@ -113,16 +113,17 @@ def test_it_moves_to_the_top_and_the_bottom(ranking, quarter, leader):
     assert ranking_titles(quarter) == list("CBDEA")
 
 
-def test_it_writes_only_the_moved_row_and_one_event(ranking, quarter, leader):
+def test_it_writes_only_the_moved_row_its_rank_event_and_the_outbox_event(ranking, quarter, leader):
     version = ranking_version(quarter)
     with CaptureQueriesContext(connection) as queries:
         move(
             quarter, leader, ranking["D"], after=ranking["A"], before=ranking["B"], version=version
         )
     writes = [q["sql"] for q in queries if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")]
-    assert len(writes) == 2
+    assert len(writes) == 3
     assert writes[0].startswith('UPDATE "feature_requests_featurerequest"')
     assert writes[1].startswith('INSERT INTO "feature_requests_rankevent"')
+    assert writes[2].startswith('INSERT INTO "events_event"')
 
 
 def test_it_refuses_a_move_from_a_stale_board(ranking, quarter, leader):

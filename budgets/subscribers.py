@@ -1,0 +1,28 @@
+"""The head of sales hears when her budget itself changes (capacity, share)."""
+
+from __future__ import annotations
+
+from accounts.notifications import notify
+from budgets.models import CompanySettings
+from events.kinds import Kind
+from events.models import Event
+from events.registry import subscribe
+
+
+@subscribe(Kind.BUDGET_CHANGED)
+def tell_the_head_of_sales(event: Event) -> None:
+    payload = event.payload
+    if payload["old_sales_budget"] == payload["sales_budget"]:
+        return  # dates or the lock date changed, not what she may spend
+    company = CompanySettings.objects.select_related("head_of_sales").filter(pk=1).first()
+    if company is None or company.head_of_sales is None:
+        return
+    by = f" by {event.actor.full_name}" if event.actor else ""
+    notify(
+        users=[company.head_of_sales],
+        message=(
+            f"The sales budget of {payload['quarter']} changed{by} from "
+            f"{payload['old_sales_budget']} to {payload['sales_budget']} points."
+        ),
+        url=f"/quarters/{payload['quarter']}/",
+    )

@@ -1,0 +1,113 @@
+"""Quarters, company settings and everyone's start page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts import selectors as account_selectors
+from accounts.decorators import allowed_to
+from accounts.models import Role
+from accounts.permissions import Action, can
+from budgets import selectors, services
+from budgets.forms import CompanySettingsForm, QuarterForm
+from budgets.models import CompanySettings, Quarter
+
+
+@allowed_to(Action.VIEW_QUARTERS)
+def quarter_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "budgets/quarter_list.html",
+        {
+            "quarters": selectors.quarter_list(),
+            "current": selectors.quarter_current(),
+            "may_manage": can(request.user, Action.MANAGE_QUARTERS),
+        },
+    )
+
+
+@allowed_to(Action.VIEW_QUARTERS)
+def quarter_detail(request: HttpRequest, label: str) -> HttpResponse:
+    quarter = get_object_or_404(Quarter, label=label)
+    return render(
+        request,
+        "budgets/quarter_detail.html",
+        {
+            "quarter": quarter,
+            "today": selectors.company_today(),
+            "history": selectors.quarter_history(quarter=quarter),
+            "may_manage": can(request.user, Action.MANAGE_QUARTERS),
+        },
+    )
+
+
+def _form_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """Re-render a form; a 400 when it was submitted with errors."""
+    status = 400 if request.method == "POST" else 200
+    return render(request, template, context, status=status)
+
+
+@allowed_to(Action.MANAGE_QUARTERS)
+@require_http_methods(["GET", "POST"])
+def quarter_create(request: HttpRequest) -> HttpResponse:
+    initial = {"sales_share_percent": CompanySettings.load().default_sales_share_percent}
+    form = QuarterForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        quarter = services.quarter_create(actor=request.user, **form.cleaned_data)
+        messages.success(
+            request, f"{quarter.label} created: a sales budget of {quarter.sales_budget} points."
+        )
+        return redirect("budgets:quarter_detail", label=quarter.label)
+    return _form_page(request, "budgets/quarter_form.html", {"form": form, "quarter": None})
+
+
+@allowed_to(Action.MANAGE_QUARTERS)
+@require_http_methods(["GET", "POST"])
+def quarter_edit(request: HttpRequest, label: str) -> HttpResponse:
+    quarter = get_object_or_404(Quarter, label=label)
+    form = QuarterForm(request.POST or None, instance=quarter)
+    if request.method == "POST" and form.is_valid():
+        quarter = services.quarter_update(actor=request.user, quarter=quarter, **form.cleaned_data)
+        messages.success(
+            request, f"{quarter.label} saved: a sales budget of {quarter.sales_budget} points."
+        )
+        return redirect("budgets:quarter_detail", label=quarter.label)
+    # Show the saved label in the heading, not the one being typed.
+    saved = Quarter.objects.get(pk=quarter.pk)
+    return _form_page(request, "budgets/quarter_form.html", {"form": form, "quarter": saved})
+
+
+@allowed_to(Action.EDIT_SETTINGS)
+@require_http_methods(["GET", "POST"])
+def settings_edit(request: HttpRequest) -> HttpResponse:
+    form = CompanySettingsForm(request.POST or None, instance=CompanySettings.load())
+    if request.method == "POST" and form.is_valid():
+        services.company_settings_update(actor=request.user, **form.cleaned_data)
+        messages.success(request, "Settings saved.")
+        return redirect("budgets:settings")
+    return _form_page(
+        request, "budgets/settings.html", {"form": form, "history": selectors.settings_history()}
+    )
+
+
+@allowed_to(Action.VIEW_DASHBOARD)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Everyone's start page: the current quarter's budget, then what the role works on."""
+    user = request.user
+    today = selectors.company_today()
+    current = selectors.quarter_current(today=today)
+    context = {
+        "today": today,
+        "current": current,
+        "next_quarter": selectors.quarter_next(after=current.end if current else today),
+        "may_manage_quarters": can(user, Action.MANAGE_QUARTERS),
+        "Role": Role,
+    }
+    if user.role == Role.SALES_LEADER:
+        context["team"] = account_selectors.user_team(leader=user)
+    if user.role == Role.ADMIN:
+        context["people"] = account_selectors.user_counts_by_role()
+    return render(request, "budgets/dashboard.html", context)

@@ -1,0 +1,248 @@
+"""Reads behind the budget page and the roadmap: the burn-up by week, the ledger, the roadmap.
+
+Each read costs a constant number of queries whatever the number of commitments, ledger
+entries or ranked requests: rows come back in one query per kind and are folded in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, QuerySet, Window
+from django.db.models.functions import RowNumber
+
+from budgets.models import CompanySettings, Quarter
+from commitments.models import Commitment, LedgerEntry, ProgressUpdate
+from commitments.selectors import BudgetFigures, budget_figures
+from feature_requests.models import FeatureRequest
+
+# Burn-up ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BurnupWeek:
+    """One week of the quarter; `spent` and `done` are None for weeks that have not begun."""
+
+    number: int
+    start: dt.date
+    end: dt.date  # the week's last day (the quarter's last day for a short final week)
+    budget: int
+    spent: int | None  # committed points + change costs at the end of the week
+    done: int | None  # points done at the end of the week
+
+    @property
+    def label(self) -> str:
+        return f"W{self.number} {self.start:%b} {self.start.day}"
+
+    @property
+    def plotted(self) -> bool:
+        return self.spent is not None
+
+
+def quarter_weeks(quarter: Quarter) -> list[tuple[dt.date, dt.date]]:
+    """(first day, last day) of each week, counted from the quarter's first day."""
+    weeks = []
+    start = quarter.start
+    while start <= quarter.end:
+        end = min(start + dt.timedelta(days=6), quarter.end)
+        weeks.append((start, end))
+        start = end + dt.timedelta(days=1)
+    return weeks
+
+
+def burnup_series(
+    *,
+    quarter: Quarter,
+    today: dt.date,
+    zone: dt.tzinfo,
+    commitments: Iterable[tuple[dt.datetime, dt.datetime | None, int]],
+    costs: Iterable[tuple[dt.datetime, int]],
+    progress: Iterable[tuple[int, dt.datetime, int]],
+) -> list[BurnupWeek]:
+    """The burn-up of a quarter by week, from plain rows (no queries).
+
+    - `commitments`: (approved_at, dropped_at or None, points) of every commitment of the
+      quarter: a commitment holds its points from approval until it is dropped.
+    - `costs`: (at, cost) of every ledger entry: change costs stay spent once charged.
+    - `progress`: (commitment id, at, points done) of every progress update; a commitment
+      counts its latest update at or before the week's end, dropped or not (its work was done).
+
+    "The end of a week" is midnight after its last day in the company's time zone, so an
+    update at 23:30 local time on a Sunday counts in that week wherever the server is.
+    Weeks starting after `today` are not plotted: nothing is known about them yet.
+    """
+    # Each change to the spend is (when, delta); one sweep in time order over all of them.
+    spend_changes: list[tuple[dt.datetime, int]] = []
+    for approved_at, dropped_at, points in commitments:
+        spend_changes.append((approved_at, points))
+        if dropped_at is not None:
+            spend_changes.append((dropped_at, -points))
+    spend_changes.extend((at, cost) for at, cost in costs if cost)
+    spend_changes.sort(key=lambda change: change[0])
+    updates = sorted(progress, key=lambda update: update[1])
+
+    weeks: list[BurnupWeek] = []
+    spent = done = 0
+    done_by_commitment: dict[int, int] = {}
+    next_change = next_update = 0
+    for number, (start, end) in enumerate(quarter_weeks(quarter), start=1):
+        if start > today:
+            weeks.append(BurnupWeek(number, start, end, quarter.sales_budget, None, None))
+            continue
+        week_over = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        while next_change < len(spend_changes) and spend_changes[next_change][0] < week_over:
+            spent += spend_changes[next_change][1]
+            next_change += 1
+        while next_update < len(updates) and updates[next_update][1] < week_over:
+            commitment_id, _, points_done = updates[next_update]
+            done += points_done - done_by_commitment.get(commitment_id, 0)
+            done_by_commitment[commitment_id] = points_done
+            next_update += 1
+        weeks.append(BurnupWeek(number, start, end, quarter.sales_budget, spent, done))
+    return weeks
+
+
+def burnup_for(*, quarter: Quarter, today: dt.date, zone: dt.tzinfo) -> list[BurnupWeek]:
+    """The quarter's burn-up by week in three queries: commitments, ledger costs, progress."""
+    commitments = Commitment.objects.filter(quarter=quarter).values_list(
+        "approved_at", "dropped_at", "points"
+    )
+    costs = LedgerEntry.objects.filter(quarter=quarter, cost__gt=0).values_list("at", "cost")
+    progress = ProgressUpdate.objects.filter(commitment__quarter=quarter).values_list(
+        "commitment_id", "at", "points_done"
+    )
+    return burnup_series(
+        quarter=quarter,
+        today=today,
+        zone=zone,
+        commitments=commitments,
+        costs=costs,
+        progress=progress,
+    )
+
+
+# Ledger ----------------------------------------------------------------------------------
+
+
+def ledger_entries(*, quarter: Quarter) -> QuerySet[LedgerEntry]:
+    """Every ledger entry of the quarter, newest first, with who made it and its request."""
+    return (
+        LedgerEntry.objects.filter(quarter=quarter)
+        .select_related("actor", "request")
+        .order_by("-at", "-id")
+    )
+
+
+# The budget page -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BudgetPage:
+    quarter: Quarter
+    today: dt.date
+    figures: BudgetFigures
+    weeks: list[BurnupWeek]
+    ledger: list[LedgerEntry]
+    penalty_percent: Decimal
+
+    @property
+    def locked(self) -> bool:
+        return self.quarter.is_locked(self.today)
+
+    @property
+    def used_bar(self) -> int:
+        """The used percentage as a bar length out of 100 (an overspent bar stops at full)."""
+        return max(0, min(self.figures.used_percent, 100))
+
+    @property
+    def elapsed_bar(self) -> int:
+        return max(0, min(self.figures.elapsed_percent, 100))
+
+    @property
+    def overspent(self) -> int:
+        return max(-self.figures.remaining, 0)
+
+
+def budget_page_for(*, quarter: Quarter) -> BudgetPage:
+    """Everything the budget page shows, in seven queries whatever the size of the quarter."""
+    company = CompanySettings.load()
+    today = company.today()
+    return BudgetPage(
+        quarter=quarter,
+        today=today,
+        figures=budget_figures(quarter=quarter, today=today),
+        weeks=burnup_for(quarter=quarter, today=today, zone=company.zone),
+        ledger=list(ledger_entries(quarter=quarter)),
+        penalty_percent=company.disruption_penalty_percent,
+    )
+
+
+# Roadmap ---------------------------------------------------------------------------------
+
+ROADMAP_QUARTERS = 4
+# A roadmap column lists the top of each ranking; the board has the whole of it.
+RANKED_SHOWN = 15
+
+
+@dataclass
+class RoadmapQuarter:
+    quarter: Quarter
+    is_current: bool
+    commitments: list[Commitment] = field(default_factory=list)  # live, shipped ones included
+    ranked: list[dict] = field(default_factory=list)  # id, title, estimate_points, position
+    ranked_count: int = 0
+
+    @property
+    def committed_points(self) -> int:
+        return sum(commitment.points for commitment in self.commitments)
+
+    @property
+    def more_ranked(self) -> int:
+        return self.ranked_count - len(self.ranked)
+
+
+def roadmap_for(*, today: dt.date) -> list[RoadmapQuarter]:
+    """The next four quarters from the current one, each with its live commitments and the
+    top of its ranking: four queries however many requests there are."""
+    quarters = list(Quarter.objects.filter(end__gte=today).order_by("start")[:ROADMAP_QUARTERS])
+    columns = {
+        quarter.pk: RoadmapQuarter(quarter=quarter, is_current=quarter.start <= today)
+        for quarter in quarters
+    }
+    if not columns:
+        return []
+    commitments = (
+        Commitment.objects.filter(quarter_id__in=columns, dropped_at__isnull=True)
+        .select_related("request")
+        .order_by("approved_at", "id")
+    )
+    for commitment in commitments:
+        columns[commitment.quarter_id].commitments.append(commitment)
+
+    ranked = FeatureRequest.objects.filter(
+        quarter_id__in=columns, status=FeatureRequest.Status.RANKED
+    )
+    top = (
+        ranked.annotate(
+            position=Window(RowNumber(), partition_by=F("quarter_id"), order_by=F("rank_key").asc())
+        )
+        .filter(position__lte=RANKED_SHOWN)
+        .order_by("quarter_id", "rank_key")
+        .values("id", "title", "estimate_points", "quarter_id", "position", "carried_over")
+    )
+    for row in top:
+        columns[row["quarter_id"]].ranked.append(row)
+    counts: dict[int, int] = defaultdict(int)
+    counts.update(
+        ranked.order_by()
+        .values("quarter_id")
+        .annotate(n=Count("id"))
+        .values_list("quarter_id", "n")
+    )
+    for pk, column in columns.items():
+        column.ranked_count = counts[pk]
+    return list(columns.values())

@@ -1,0 +1,140 @@
+"""The ranking board: read by everyone, reordered by sales leaders."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
+
+from accounts.decorators import allowed_to
+from accounts.permissions import Action, can
+from budgets.models import Quarter
+from budgets.selectors import quarter_current, quarter_list
+from commitments.board import board_for
+from feature_requests.forms.ranking import MoveForm
+from feature_requests.ranking import RankingChanged, RankingError, ranking_move
+
+BOARD_TEMPLATE = "commitments/board.html"
+
+
+@allowed_to(Action.VIEW_REQUESTS)
+def board_current(request: HttpRequest) -> HttpResponse:
+    """The current quarter's board, or the next one's between quarters."""
+    quarter = quarter_current() or quarter_list().first()
+    if quarter is None:
+        messages.info(request, "There is no quarter yet, so there is no ranking to show.")
+        return redirect("budgets:quarter_list")
+    return redirect("commitments:board", label=quarter.label)
+
+
+def _board_context(request: HttpRequest, quarter: Quarter, **extra) -> dict:
+    return {
+        "board": board_for(quarter=quarter),
+        "quarter": quarter,
+        "may_rank": can(request.user, Action.RANK),
+        **extra,
+    }
+
+
+@allowed_to(Action.VIEW_REQUESTS)
+def board(request: HttpRequest, label: str) -> HttpResponse:
+    quarter = get_object_or_404(Quarter, label=label)
+    context = _board_context(request, quarter, quarters=quarter_list())
+    return render(request, BOARD_TEMPLATE, context)
+
+
+@allowed_to(Action.RANK)
+@require_POST
+def board_move(request: HttpRequest, label: str) -> HttpResponse:
+    """Apply one move and answer with the updated board (htmx) or a redirect (no JS)."""
+    quarter = get_object_or_404(Quarter, label=label)
+    form = MoveForm(request.POST)
+    status, message = 200, ""
+    moved_id = None
+    if not form.is_valid():
+        status = 400
+        message = " ".join(error for errors in form.errors.values() for error in errors)
+    else:
+        data = form.cleaned_data
+        moved_id = data["request"]
+        try:
+            move = ranking_move(
+                actor=request.user,
+                quarter=quarter,
+                request_id=data["request"],
+                after_id=data["after"],
+                before_id=data["before"],
+                version=data["version"],
+            )
+        except RankingChanged as error:
+            status, message = 409, str(error)
+        except RankingError as error:
+            status, message = 400, str(error)
+        else:
+            message = f"Moved “{move.request.title}” from position {move.old_position} to {move.new_position}."
+    if not request.htmx and status == 200:
+        messages.success(request, message)
+        return redirect("commitments:board", label=quarter.label)
+    context = _board_context(request, quarter, message=message, is_error=status != 200)
+    if not request.htmx:  # a refused move without JavaScript: the whole page, with the reason
+        return render(
+            request, BOARD_TEMPLATE, context | {"quarters": quarter_list()}, status=status
+        )
+    response = render(request, f"{BOARD_TEMPLATE}#board", context, status=status)
+    # The page's live region reads this out; the board itself is swapped in place.
+    return trigger_client_event(
+        response, "ranking-moved", {"message": message, "request": moved_id}
+    )
+
+
+@allowed_to(Action.VIEW_REQUESTS)
+def board_export(request: HttpRequest, label: str) -> HttpResponse:
+    quarter = get_object_or_404(Quarter, label=label)
+    board = board_for(quarter=quarter)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="forcerank-{slugify(quarter.label)}-ranking.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "position",
+            "request id",
+            "title",
+            "customers",
+            "ARR at stake",
+            "estimate",
+            "cumulative points",
+            "status",
+        ]
+    )
+    for row in board.rows:
+        if row["proposed"]:
+            status = "proposed (above the cut line)"
+        elif row["needs_estimate"]:
+            status = "needs estimate"
+        else:
+            status = "below the cut line"
+        writer.writerow(
+            [
+                row["position"],
+                row["id"],
+                _spreadsheet_safe(row["title"]),
+                _spreadsheet_safe(row["customers"]),
+                row["arr"],
+                "" if row["needs_estimate"] else row["estimate"],
+                row["cumulative"],
+                status,
+            ]
+        )
+    return response
+
+
+def _spreadsheet_safe(text: str) -> str:
+    """Keep a spreadsheet from running text that starts like a formula (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

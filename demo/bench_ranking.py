@@ -1,0 +1,182 @@
+"""Benchmark of the ranking board and of one move, at 100 and 2,000 ranked requests.
+
+Called by `manage.py bench` inside a transaction it rolls back. Times are server-side:
+the request goes through Django's full handler (middleware, view, template) in-process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import statistics
+import time
+from collections.abc import Callable
+
+from django.db import connection
+from django.template import Context, Template
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+
+from accounts.models import Role, User
+from budgets.models import Quarter
+from commitments.board import board_for
+from feature_requests.models import Customer, Deal, FeatureRequest, RequestDeal
+from feature_requests.ranking import ranking_version, spread_keys
+
+SIZES = (100, 2000)
+
+# The framework's floor: the same rows and columns as the board, from memory, no queries.
+FLOOR_TEMPLATE = Template(
+    "<table><thead><tr><th>#</th><th>Request</th><th>Customers</th><th>ARR at stake</th>"
+    "<th>Estimate</th><th>Cumulative</th><th>Status</th></tr></thead><tbody>"
+    "{% for row in rows %}<tr><td>{{ row.position }}</td><td>{{ row.title }}</td>"
+    "<td>{{ row.customers }}</td><td>{{ row.arr }}</td><td>{{ row.estimate }}</td>"
+    "<td>{{ row.cumulative }}</td><td>{{ row.status }}</td></tr>{% endfor %}</tbody></table>"
+)
+
+
+def _median_ms(action: Callable[[], object], repeat: int) -> float:
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        timings.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(timings), 2)
+
+
+def _build(size: int, year: int, leader: User, rep: User) -> Quarter:
+    """A quarter far in the future with `size` ranked requests, each backed by one or two deals."""
+    rng = random.Random(size)  # noqa: S311 - repeatable made-up data, not secrets
+    quarter = Quarter.objects.create(
+        label=f"{year}-Q1",
+        start=dt.date(year, 1, 1),
+        end=dt.date(year, 3, 31),
+        capacity_points=size * 10,
+        sales_share_percent=10,
+    )
+    customers = Customer.objects.bulk_create(
+        Customer(name=f"Bench {year} customer {n}", arr=rng.randint(10, 900) * 1000)
+        for n in range(40)
+    )
+    deals = Deal.objects.bulk_create(
+        Deal(
+            customer=customers[n % len(customers)],
+            name=f"Deal {n}",
+            amount=rng.randint(5, 300) * 1000,
+            stage=rng.choice(list(Deal.Stage.values)),
+            owner=rep,
+        )
+        for n in range(max(size // 2, 10))
+    )
+    requests = FeatureRequest.objects.bulk_create(
+        FeatureRequest(
+            title=f"Bench request {n}: export audit logs to the customer's SIEM",
+            problem="A benchmark request.",
+            submitted_by=rep,
+            quarter=quarter,
+            status=FeatureRequest.Status.RANKED,
+            rank_key=key,
+            estimate_points=rng.choice([None, 2, 3, 5, 8, 13]),
+        )
+        for n, key in enumerate(spread_keys(size))
+    )
+    links = []
+    for request in requests:
+        for deal in rng.sample(deals, rng.choice([1, 2])):
+            links.append(RequestDeal(request=request, deal=deal))
+    RequestDeal.objects.bulk_create(links)
+    if connection.vendor == "postgresql":
+        # Fresh rows have no planner statistics yet; a live database would have them.
+        with connection.cursor() as cursor:
+            for model in (Customer, Deal, FeatureRequest, RequestDeal):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    return quarter
+
+
+def _floor_rows(board_rows: list) -> list[dict]:
+    return [
+        {
+            "position": row["position"],
+            "title": row["title"],
+            "customers": row["customers"],
+            "arr": row["arr_label"],
+            "estimate": row["estimate"],
+            "cumulative": row["cumulative"],
+            "status": row["status_label"],
+        }
+        for row in board_rows
+    ]
+
+
+def run(*, repeat: int, say: Callable[[str], None]) -> dict[str, float | int]:
+    results: dict[str, float | int] = {}
+    leader = User.objects.create_user(
+        "bench.leader@example.invalid", None, full_name="Bench Leader", role=Role.SALES_LEADER
+    )
+    rep = User.objects.create_user(
+        "bench.rep@example.invalid",
+        None,
+        full_name="Bench Rep",
+        role=Role.SALES_REP,
+        manager=leader,
+    )
+    last_year = Quarter.objects.order_by("-end").values_list("end__year", flat=True).first() or 2026
+    # Bench requests come in over plain HTTP as 'testserver'; the settings may say otherwise.
+    with override_settings(ALLOWED_HOSTS=["testserver"], SECURE_SSL_REDIRECT=False):
+        for offset, size in enumerate(SIZES, start=1):
+            quarter = _build(size, last_year + 100 * offset, leader, rep)
+            client = Client()
+            client.force_login(leader)
+            board_url = reverse("commitments:board", args=[quarter.label])
+            move_url = reverse("commitments:board_move", args=[quarter.label])
+            client.get(board_url)  # warm caches: templates, URL resolver
+
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(board_url)
+            assert response.status_code == 200, response.status_code
+            results[f"board_queries_n{size}"] = len(queries)
+            results[f"board_ms_n{size}"] = _median_ms(
+                lambda url=board_url, c=client: c.get(url), repeat
+            )
+
+            rows = _floor_rows(board_for(quarter=quarter).rows)
+            results[f"floor_ms_n{size}"] = _median_ms(
+                lambda rows=rows: FLOOR_TEMPLATE.render(Context({"rows": rows})), repeat
+            )
+
+            # One move: the 10th request to 2nd place, then back, and so on.
+            order = list(
+                FeatureRequest.objects.filter(quarter=quarter, status=FeatureRequest.Status.RANKED)
+                .order_by("rank_key")
+                .values_list("id", flat=True)[:11]
+            )
+
+            def move(forward: bool, order=order, quarter=quarter, url=move_url, client=client):
+                moving = order[9]
+                after, before = (order[0], order[1]) if forward else (order[8], order[10])
+                data = {
+                    "request": moving,
+                    "after": after,
+                    "before": before,
+                    "version": ranking_version(quarter),
+                }
+                response = client.post(url, data, headers={"HX-Request": "true"})
+                assert response.status_code == 200, response.content[:300]
+
+            with CaptureQueriesContext(connection) as queries:
+                move(True)
+            statements = [query["sql"].lstrip().split(None, 1)[0].upper() for query in queries]
+            results[f"move_queries_n{size}"] = len(queries)
+            # Each write statement of a move touches one row (UPDATE … WHERE id = …, INSERT of one row).
+            results[f"move_writes_n{size}"] = sum(
+                1 for verb in statements if verb in ("INSERT", "UPDATE", "DELETE")
+            )
+            flips = iter([False, True] * repeat)
+            results[f"move_ms_n{size}"] = _median_ms(lambda flips=flips: move(next(flips)), repeat)
+            say(
+                f"n={size}: board {results[f'board_ms_n{size}']} ms in {results[f'board_queries_n{size}']} queries "
+                f"(floor {results[f'floor_ms_n{size}']} ms); move {results[f'move_ms_n{size}']} ms, "
+                f"{results[f'move_queries_n{size}']} queries, {results[f'move_writes_n{size}']} rows written"
+            )
+    return results

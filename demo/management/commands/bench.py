@@ -1,0 +1,40 @@
+"""`manage.py bench [--json]`: measure the pages that must stay fast as lists grow.
+
+Everything is built inside one transaction that is rolled back at the end, so the real
+data is never touched (on any database: the embedded SQLite or PostgreSQL). Each app that
+has something to measure contributes the keys of its `bench.run()`. The last line printed
+is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from demo import bench_budget as budget_bench
+from demo import bench_ranking as ranking_bench
+from demo import bench_review as review_bench
+
+
+class Command(BaseCommand):
+    help = "Benchmark the board, moves, the budget page, approvals and the weekly review (rolled back)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--json", action="store_true", help="print only the JSON line")
+        parser.add_argument("--repeat", type=int, default=7, help="timed runs per figure (median)")
+
+    def handle(self, *args, json: bool = False, repeat: int = 7, **options) -> None:
+        say = (lambda text: None) if json else self.stdout.write
+        results: dict[str, float | int] = {}
+        with transaction.atomic():
+            results |= ranking_bench.run(repeat=repeat, say=say)
+            results |= budget_bench.run(repeat=repeat, say=say)
+            results |= review_bench.run(repeat=repeat, say=say)
+            transaction.set_rollback(True)  # nothing the benchmark made survives it
+        self.stdout.write(_json_dumps(results))
+
+
+def _json_dumps(results: dict) -> str:
+    return json.dumps(results, sort_keys=True)

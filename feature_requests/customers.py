@@ -1,0 +1,165 @@
+"""Customers and deals: the CRM side of Forcerank.
+
+Writes (`customer_*`, `deal_*`) check permission, validate and save; the reads the customer
+and deal pages need live here too, next to the rules they share (what counts as an open
+deal, when two customer names are the same customer). The CSV import is `crm_import.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from accounts.models import Role, User
+from accounts.permissions import Action, require
+from feature_requests.models import Customer, Deal
+
+CUSTOMER_FIELDS = ("name", "segment", "arr", "crm_url")
+DEAL_FIELDS = ("customer", "name", "amount", "stage", "expected_close", "owner", "crm_url")
+OPEN_STAGES = tuple(
+    stage for stage in Deal.Stage if stage not in (Deal.Stage.CLOSED_WON, Deal.Stage.CLOSED_LOST)
+)
+
+
+# Reads ---------------------------------------------------------------------------------
+
+
+def customer_list() -> QuerySet[Customer]:
+    """Customers with their number of open deals and open pipeline (sum of open amounts)."""
+    is_open = Q(deals__stage__in=OPEN_STAGES)
+    return Customer.objects.annotate(
+        open_deals=Count("deals", filter=is_open),
+        open_pipeline=Coalesce(Sum("deals__amount", filter=is_open), 0),
+    ).order_by("name")
+
+
+def customer_deals(*, customer: Customer) -> QuerySet[Deal]:
+    return customer.deals.select_related("owner").order_by("expected_close", "name")
+
+
+def deal_list(*, stage: str = "", owner: User | None = None) -> QuerySet[Deal]:
+    """Deals, soonest expected close first; `stage` is a stage, "open" or "" for all."""
+    deals = Deal.objects.select_related("customer", "owner")
+    if stage == "open":
+        deals = deals.filter(stage__in=OPEN_STAGES)
+    elif stage:
+        deals = deals.filter(stage=stage)
+    if owner is not None:
+        deals = deals.filter(owner=owner)
+    return deals.order_by("expected_close", "customer__name", "name")
+
+
+def active_reps() -> QuerySet[User]:
+    return User.objects.filter(role=Role.SALES_REP, is_active=True).order_by("full_name")
+
+
+def customer_name_taken(name: str, *, exclude_pk: int | None = None) -> bool:
+    """Is the name in use by another customer? Case and spacing do not make a new customer:
+    "Acme Corp" and "acme  corp" are the same company, and the import matches them so too.
+    (On SQLite, case-insensitive matching covers ASCII letters only.)"""
+    others = Customer.objects.exclude(pk=exclude_pk) if exclude_pk else Customer.objects.all()
+    return others.filter(name__iexact=clean_name(name)).exists()
+
+
+def clean_name(name: str) -> str:
+    """Names are stored with single spaces and no outer spaces."""
+    return " ".join(name.split())
+
+
+def customer_key(name: str) -> str:
+    return clean_name(name).casefold()
+
+
+# Customer and deal writes ----------------------------------------------------------------
+
+
+@transaction.atomic
+def customer_create(
+    *, actor: User, name: str, segment: str, arr: int, crm_url: str = ""
+) -> Customer:
+    require(actor, Action.EDIT_CUSTOMERS)
+    customer = Customer(name=clean_name(name), segment=segment, arr=arr, crm_url=crm_url)
+    _check_customer(customer)
+    customer.save()
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, actor: User, customer: Customer, **values: Any) -> Customer:
+    """Change a customer's name, segment, ARR or CRM link."""
+    require(actor, Action.EDIT_CUSTOMERS, customer)
+    unknown = set(values) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise TypeError(f"customer_update does not change {sorted(unknown)}")
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    for name, value in values.items():
+        setattr(locked, name, clean_name(value) if name == "name" else value)
+    _check_customer(locked)
+    locked.save()
+    return locked
+
+
+def _check_customer(customer: Customer) -> None:
+    customer.full_clean()
+    if customer_name_taken(customer.name, exclude_pk=customer.pk):
+        raise ValidationError({"name": "A customer with this name exists already."})
+
+
+@transaction.atomic
+def deal_create(
+    *,
+    actor: User,
+    customer: Customer,
+    name: str,
+    amount: int,
+    owner: User,
+    stage: str = Deal.Stage.DISCOVERY,
+    expected_close: dt.date | None = None,
+    crm_url: str = "",
+) -> Deal:
+    """Create a deal. A rep may only create deals they own themselves."""
+    deal = Deal(
+        customer=customer,
+        name=clean_name(name),
+        amount=amount,
+        stage=stage,
+        expected_close=expected_close,
+        owner=owner,
+        crm_url=crm_url,
+    )
+    require(actor, Action.EDIT_CUSTOMERS, deal)
+    _check_owner(owner)
+    deal.full_clean()
+    deal.save()
+    return deal
+
+
+@transaction.atomic
+def deal_update(*, actor: User, deal: Deal, **values: Any) -> Deal:
+    """Change a deal. A rep may only change their own deals and may not give them away."""
+    unknown = set(values) - set(DEAL_FIELDS)
+    if unknown:
+        raise TypeError(f"deal_update does not change {sorted(unknown)}")
+    # Ask about the stored deal, not the caller's copy: a bound form has already written
+    # the submitted owner onto its instance.
+    locked = Deal.objects.select_for_update().get(pk=deal.pk)
+    require(actor, Action.EDIT_CUSTOMERS, locked)
+    old_owner_id = locked.owner_id
+    for name, value in values.items():
+        setattr(locked, name, clean_name(value) if name == "name" else value)
+    require(actor, Action.EDIT_CUSTOMERS, locked)
+    if locked.owner_id != old_owner_id:
+        _check_owner(locked.owner)
+    locked.full_clean()
+    locked.save()
+    return locked
+
+
+def _check_owner(owner: User) -> None:
+    if owner.role != Role.SALES_REP or not owner.is_active:
+        raise ValidationError({"owner": "The owner must be an active sales rep."})

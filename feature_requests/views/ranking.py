@@ -1,0 +1,25 @@
+"""The history of a quarter's ranking: every move, addition and removal."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from accounts.decorators import allowed_to
+from accounts.permissions import Action
+from budgets.models import Quarter
+from feature_requests.models import RankEvent
+
+
+@allowed_to(Action.VIEW_REQUESTS)
+def ranking_history(request: HttpRequest, label: str) -> HttpResponse:
+    """Every change to the quarter's ranking, newest first: the weekly review reads this."""
+    quarter = get_object_or_404(Quarter, label=label)
+    events = (
+        RankEvent.objects.filter(quarter=quarter)
+        .select_related("request", "actor")
+        .order_by("-id")[:500]
+    )
+    return render(
+        request, "feature_requests/ranking_history.html", {"quarter": quarter, "events": events}
+    )

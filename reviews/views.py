@@ -1,0 +1,339 @@
+"""The weekly VP Sales / VP Product review: the current review, the archive, "Prepare now"
+with its progress, meeting mode (the minutes), the print view and the exports.
+
+Pages render the review's stored snapshot, never the live data: the review shows what the
+meeting saw. Writes go through `reviews.services` (which checks the role again); a refused
+note or "held" re-renders meeting mode with a 400 and the reason, and nothing is saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect
+
+from accounts.decorators import allowed_to
+from accounts.permissions import Action, can
+from budgets.models import CompanySettings
+from budgets.selectors import quarter_current
+from commitments.budget_selectors import BurnupWeek
+from commitments.burnup import burnup_svg
+from config.celery import QueueUnavailable
+from reviews import export as review_export
+from reviews import services as reviews
+from reviews.export import meeting_calendar, review_display, review_item_lists
+from reviews.models import ReviewNote, WeeklyReview
+
+REVIEWS_PER_PAGE = 50
+QUEUE_UNREACHABLE = (
+    "The job queue is unreachable right now, so the review cannot be prepared. "
+    "Try again in a few minutes."
+)
+TEMPLATES = "reviews/"
+
+ReviewView = Callable[[HttpRequest, WeeklyReview], HttpResponse]
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _not_found(request: HttpRequest, message: str) -> HttpResponse:
+    # The site's 404 page does not show why; here the reason is the useful part
+    # ("2026-13-45 is not a week", "2026-Q4 has no review for the week of …").
+    return render(request, TEMPLATES + "not_found.html", {"message": message}, status=404)
+
+
+def _review_page(view: ReviewView) -> Callable[..., HttpResponse]:
+    """Resolve the URL's quarter label and week into the review, or a 404 that says why."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, label: str, week: str) -> HttpResponse:
+        try:
+            review = reviews.review_for_page(label=label, week=week)
+        except Http404 as error:
+            return _not_found(request, str(error))
+        return view(request, review)
+
+    return wrapped
+
+
+def _this_week(company: CompanySettings) -> dt.date:
+    return reviews.week_start_for(company.today())
+
+
+def _chart(data: dict, review: WeeklyReview) -> str:
+    weeks = []
+    for number, week in enumerate(data.get("budget", {}).get("burnup") or [], start=1):
+        if not isinstance(week.get("start"), dt.date) or not isinstance(week.get("end"), dt.date):
+            return ""  # a snapshot this page cannot read as dates gets the table only
+        weeks.append(
+            BurnupWeek(
+                number=number,
+                start=week["start"],
+                end=week["end"],
+                budget=week.get("budget") or 0,
+                spent=week.get("spent"),
+                done=week.get("done"),
+            )
+        )
+    if not weeks:
+        return ""
+    return burnup_svg(
+        weeks=weeks,
+        title=f"Burn-up of {review.quarter.label}'s sales budget by week, as of this review",
+        id_prefix=f"review-burnup-{review.pk}",
+    )
+
+
+def _review_context(
+    request: HttpRequest,
+    review: WeeklyReview,
+    *,
+    company: CompanySettings | None = None,
+    meeting: bool = False,
+    failure: dict | None = None,
+) -> dict:
+    """What the review's templates need: the snapshot with its minutes placed per item."""
+    company = company or CompanySettings.load()
+    notes = list(review.notes.select_related("author"))
+    agenda = reviews.review_items(review) if meeting else {}
+    data = review_display(review, notes, agenda=agenda)
+    if failure:
+        items = (item for _, section in review_item_lists(data) for item in section)
+        for item in [data["budget"], *items]:
+            if item.get("key") == failure["item_key"] and item.get("first"):
+                item["failure"] = failure
+    return {
+        "review": review,
+        "data": data,
+        "week": review.week_start.isoformat(),
+        "label": review.quarter.label,
+        "chart": _chart(data, review),
+        "company": company,
+        "can_run": can(request.user, Action.RUN_REVIEW),
+        "meeting": meeting,
+        "max_note": ReviewNote.MAX_LENGTH,
+        "note_kinds": ReviewNote.Kind.choices,
+    }
+
+
+def _progress_page(
+    request: HttpRequest, review: WeeklyReview, *, status: int = 200
+) -> HttpResponse:
+    """Where a review that is not ready yet stands: queued, running, or failed and why."""
+    company = CompanySettings.load()
+    this_week = review.week_start == _this_week(company)
+    current = quarter_current(today=company.today())
+    context = {
+        "review": review,
+        "company": company,
+        # A retry prepares this week's review, so it is offered on this week's only.
+        "can_retry": this_week
+        and current is not None
+        and current.pk == review.quarter_id
+        and can(request.user, Action.RUN_REVIEW),
+    }
+    template = TEMPLATES + "status.html"
+    if request.htmx:
+        template += "#progress"
+    return render(request, template, context, status=status)
+
+
+def _current_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
+    """The newest ready review of the current quarter, or a page saying there is none yet."""
+    company = CompanySettings.load()
+    today = company.today()
+    this_week = reviews.week_start_for(today)
+    quarter = quarter_current(today=today)
+    review = reviews.review_latest(quarter=quarter) if quarter else None
+    context = {
+        "quarter": quarter,
+        "this_week": this_week,
+        "can_run": can(request.user, Action.RUN_REVIEW),
+        "company": company,
+    }
+    if review is None:
+        return render(request, TEMPLATES + "missing.html", context, status=status)
+    context |= _review_context(request, review, company=company)
+    context["current"] = True
+    context["stale"] = review.week_start < this_week
+    return render(request, TEMPLATES + "detail.html", context, status=status)
+
+
+def _meeting_page(
+    request: HttpRequest,
+    review: WeeklyReview,
+    *,
+    status: int = 200,
+    failure: dict | None = None,
+) -> HttpResponse:
+    if review.status != WeeklyReview.Status.READY:
+        # Nothing to show item by item yet: where the review stands, and the refusal on top.
+        return _progress_page(request, review, status=status)
+    context = _review_context(request, review, meeting=True, failure=failure)
+    return render(request, TEMPLATES + "meeting.html", context, status=status)
+
+
+def _refusal(error: ValidationError) -> tuple[dict[str, str], str]:
+    """(field errors by name, message for the top of the page) of a refused note."""
+    if not hasattr(error, "error_dict"):
+        return {}, " ".join(error.messages)
+    fields = {name: " ".join(errors) for name, errors in error.message_dict.items()}
+    return fields, " ".join(fields.values())
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+@allowed_to(Action.VIEW_REVIEWS)
+@require_safe
+def review_current(request: HttpRequest) -> HttpResponse:
+    return _current_page(request)
+
+
+@allowed_to(Action.VIEW_REVIEWS)
+@require_safe
+def review_archive(request: HttpRequest) -> HttpResponse:
+    """Every review, newest week first, 50 a page."""
+    page = Paginator(reviews.review_archive(), REVIEWS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        TEMPLATES + "archive.html",
+        {"page": page, "company": CompanySettings.load()},
+    )
+
+
+@allowed_to(Action.RUN_REVIEW)
+@require_POST
+def review_prepare(request: HttpRequest) -> HttpResponse:
+    """Ask for this week's review now; then its progress page (or the review, if ready)."""
+    company = CompanySettings.load()
+    quarter = quarter_current(today=company.today())
+    if quarter is None:
+        messages.error(request, "No quarter is under way today, so there is no review to prepare.")
+        return _current_page(request, status=400)
+    try:
+        review, _ = reviews.review_request(
+            quarter=quarter, week_start=_this_week(company), actor=request.user
+        )
+    except QueueUnavailable:
+        # Not a 500: the pages work without the queue; only generating has to wait.
+        messages.error(request, QUEUE_UNREACHABLE)
+        return _current_page(request, status=503)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _current_page(request, status=400)
+    # With eager Celery (the embedded setup) the review is generated by now.
+    review.refresh_from_db(fields=["status"])
+    if review.status == WeeklyReview.Status.READY:
+        return redirect(review.get_absolute_url())
+    return redirect("reviews:review_status", pk=review.pk)
+
+
+@allowed_to(Action.VIEW_REVIEWS)
+@require_safe
+def review_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress of one review. htmx polls it every 2 s; once the review is ready the
+    browser is sent to it (HX-Redirect), and a plain request is redirected there."""
+    review = WeeklyReview.objects.select_related("quarter").filter(pk=pk).first()
+    if review is None:
+        return _not_found(request, f"There is no review #{pk}.")
+    if review.status == WeeklyReview.Status.READY:
+        if request.htmx:
+            return HttpResponseClientRedirect(review.get_absolute_url())
+        return redirect(review.get_absolute_url())
+    return _progress_page(request, review)
+
+
+@allowed_to(Action.VIEW_REVIEWS)
+@require_safe
+@_review_page
+def review_detail(request: HttpRequest, review: WeeklyReview) -> HttpResponse:
+    if review.status != WeeklyReview.Status.READY:
+        return _progress_page(request, review)
+    return render(request, TEMPLATES + "detail.html", _review_context(request, review))
+
+
+@allowed_to(Action.VIEW_REVIEWS)
+@require_safe
+@_review_page
+def review_print(request: HttpRequest, review: WeeklyReview) -> HttpResponse:
+    if review.status != WeeklyReview.Status.READY:
+        return _not_found(request, f"The review of the week of {review.week_start} is not ready.")
+    return render(request, TEMPLATES + "print.html", _review_context(request, review))
+
+
+@allowed_to(Action.RUN_REVIEW)
+@require_http_methods(["GET", "HEAD", "POST"])
+@_review_page
+def review_meeting(request: HttpRequest, review: WeeklyReview) -> HttpResponse:
+    """The review with a form per agenda item to record a decision or a note."""
+    if request.method != "POST":
+        return _meeting_page(request, review)
+    posted = {name: request.POST.get(name, "") for name in ("item_key", "kind", "text")}
+    try:
+        note = reviews.review_note_add(actor=request.user, review=review, **posted)
+    except ValidationError as error:
+        fields, message = _refusal(error)
+        messages.error(request, f"{message} Nothing was saved.")
+        failure = {**posted, "errors": fields, "message": message}
+        return _meeting_page(request, review, status=400, failure=failure)
+    messages.success(request, f"{note.get_kind_display()} recorded on “{note.item_title}”.")
+    url = reverse("reviews:review_meeting", args=[review.quarter.label, review.week_start])
+    return redirect(f"{url}#item-{note.item_key}")
+
+
+@allowed_to(Action.RUN_REVIEW)
+@require_POST
+@_review_page
+def review_mark_held(request: HttpRequest, review: WeeklyReview) -> HttpResponse:
+    try:
+        reviews.review_mark_held(actor=request.user, review=review)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _meeting_page(request, review, status=400)
+    messages.success(
+        request,
+        "The review is marked held. Its minutes are kept and next week's review lists them "
+        "as follow-ups.",
+    )
+    return redirect(review.get_absolute_url())
+
+
+@allowed_to(Action.VIEW_REVIEWS)
+@require_safe
+@_review_page
+def review_markdown(request: HttpRequest, review: WeeklyReview) -> HttpResponse:
+    if review.status != WeeklyReview.Status.READY:
+        return _not_found(request, f"The review of the week of {review.week_start} is not ready.")
+    text = review_export.review_markdown(
+        review=review, notes=review.notes.select_related("author"), site_url=settings.SITE_URL
+    )
+    response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
+    filename = f"forcerank-review-{review.quarter.label}-{review.week_start.isoformat()}.md"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@allowed_to(Action.VIEW_REVIEWS)
+@require_safe
+def review_ics(request: HttpRequest) -> HttpResponse:
+    """The recurring meeting for a calendar: the company's weekday and time, every week."""
+    company = CompanySettings.load()
+    text = meeting_calendar(
+        company=company, site_url=settings.SITE_URL, today=company.today(), now=timezone.now()
+    )
+    response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="forcerank-weekly-review.ics"'
+    return response
