@@ -63,6 +63,7 @@ lint: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	DEBUG=1 $(VENV)/bin/mypy
 
 format: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check --fix .

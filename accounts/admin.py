@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -5,14 +9,27 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from accounts.models import Notification, User
 
+# django-stubs makes these classes generic in the model; Django's own take no subscript at
+# runtime, so the parametrised bases exist for the type checker only.
+if TYPE_CHECKING:
+    _UserCreationFormBase = AdminUserCreationForm[User]
+    _UserChangeFormBase = UserChangeForm[User]
+    _UserAdminBase = DjangoUserAdmin[User]
+    _NotificationAdminBase = admin.ModelAdmin[Notification]
+else:
+    _UserCreationFormBase = AdminUserCreationForm
+    _UserChangeFormBase = UserChangeForm
+    _UserAdminBase = DjangoUserAdmin
+    _NotificationAdminBase = admin.ModelAdmin
 
-class UserCreationForm(AdminUserCreationForm):
+
+class UserCreationForm(_UserCreationFormBase):
     class Meta:
         model = User
         fields = ["email", "full_name", "role", "manager"]
 
 
-class UserEditForm(UserChangeForm):
+class UserEditForm(_UserChangeFormBase):
     class Meta:
         model = User
         fields = ["email", "full_name", "role", "manager", "is_active"]
@@ -20,7 +37,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(_UserAdminBase):
     form = UserEditForm
     add_form = UserCreationForm
     list_display = ["email", "full_name", "role", "manager", "is_active"]
@@ -54,7 +71,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(_NotificationAdminBase):
     list_display = ["created_at", "user", "message", "read_at", "emailed_at"]
     list_filter = ["read_at", "emailed_at"]
     search_fields = ["message", "user__email"]

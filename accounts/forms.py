@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.tokens import PasswordResetTokenGenerator, default_token_generator
 from django.http import HttpRequest
 
 from accounts.tasks import send_password_reset_email
@@ -19,14 +20,23 @@ class LoginForm(AuthenticationForm):
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    """Django's reset form, with the e-mail sent by a Celery task instead of in the request."""
+    """Django's reset form, with the e-mail sent by a Celery task instead of in the request.
 
-    def save(  # type: ignore[override]
+    `save` takes Django's arguments; the task renders its own templates and makes the token
+    when it sends, so only the domain and the scheme are passed on.
+    """
+
+    def save(
         self,
         domain_override: str | None = None,
+        subject_template_name: str = "registration/password_reset_subject.txt",
+        email_template_name: str = "registration/password_reset_email.html",
         use_https: bool = False,
+        token_generator: PasswordResetTokenGenerator = default_token_generator,
+        from_email: str | None = None,
         request: HttpRequest | None = None,
-        **kwargs,
+        html_email_template_name: str | None = None,
+        extra_email_context: dict[str, str] | None = None,
     ) -> None:
         domain = domain_override or (request.get_host() if request else "localhost")
         for user in self.get_users(self.cleaned_data["email"]):

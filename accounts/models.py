@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -16,7 +18,7 @@ class Role(models.TextChoices):
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
         if not email:
             raise ValueError("Users need an e-mail address.")
         user = self.model(email=self.normalize_email(email).lower(), **fields)
@@ -24,7 +26,7 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
         fields["role"] = Role.ADMIN
         return self.create_user(email, password, **fields)
 
@@ -77,9 +79,10 @@ class User(AbstractBaseUser):
         super().clean()
         self.email = (self.email or "").lower()
         if self.role == Role.SALES_REP:
-            if self.manager_id is None:
+            manager = self.manager
+            if self.manager_id is None or manager is None:
                 raise ValidationError({"manager": "A sales rep needs a manager (a sales leader)."})
-            if self.manager.role != Role.SALES_LEADER:
+            if manager.role != Role.SALES_LEADER:
                 raise ValidationError({"manager": "The manager must be a sales leader."})
             if self.manager_id == self.pk:
                 raise ValidationError({"manager": "Nobody manages themselves."})

@@ -3,12 +3,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.forms import LoginForm, QueuedPasswordResetForm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Notification
 from accounts.notifications import notifications_mark_read
 from config.celery import QueueUnavailable
@@ -24,7 +26,7 @@ class LoginView(auth_views.LoginView):
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = QueuedPasswordResetForm
 
-    def form_valid(self, form: QueuedPasswordResetForm) -> HttpResponse:
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         try:
             return super().form_valid(form)
         except QueueUnavailable:
@@ -33,12 +35,15 @@ class PasswordResetView(auth_views.PasswordResetView):
                 "We could not queue the e-mail just now. Please try again in a few minutes.",
             )
             return render(
-                self.request, self.template_name, self.get_context_data(form=form), status=503
+                self.request,
+                self.get_template_names(),
+                self.get_context_data(form=form),
+                status=503,
             )
 
 
 @login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's own notifications, newest first, unread ones marked; 50 a page.
 
     Looking does not mark anything read, only "Mark all as read" does: someone who pages
@@ -51,7 +56,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
+def notifications_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Mark all the user's unread notifications as read, then back to the list."""
     marked = notifications_mark_read(user=request.user)
     if marked:

@@ -1,17 +1,26 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
 from budgets.models import CompanySettings, Quarter
+from config.forms import form_field
+
+# django-stubs makes ModelForm generic in the model; Django's takes no subscript at runtime.
+if TYPE_CHECKING:
+    _QuarterFormBase = forms.ModelForm[Quarter]
+    _CompanySettingsFormBase = forms.ModelForm[CompanySettings]
+else:
+    _QuarterFormBase = _CompanySettingsFormBase = forms.ModelForm
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class QuarterForm(forms.ModelForm):
+class QuarterForm(_QuarterFormBase):
     class Meta:
         model = Quarter
         fields = [
@@ -44,13 +53,13 @@ class QuarterForm(forms.ModelForm):
             },
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # PositiveIntegerField offers min=0 to the browser; the rule is at least 1.
         self.fields["capacity_points"].widget.attrs["min"] = 1
 
 
-class CompanySettingsForm(forms.ModelForm):
+class CompanySettingsForm(_CompanySettingsFormBase):
     time_zone = forms.ChoiceField(choices=[])
 
     class Meta:
@@ -75,8 +84,8 @@ class CompanySettingsForm(forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [
+        form_field(self, "time_zone", forms.ChoiceField).choices = [
             (name, name) for name in sorted(zoneinfo.available_timezones())
         ]

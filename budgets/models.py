@@ -3,11 +3,13 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from decimal import ROUND_FLOOR, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.expressions import Combinable
 from django.utils import timezone
 
 PLANNING_LOCK_DAYS = 14
@@ -19,7 +21,9 @@ percent_validators = [
 ]
 
 
-def percent_field(default: str, verbose_name: str, help_text: str = "") -> models.DecimalField:
+def percent_field(
+    default: str, verbose_name: str, help_text: str = ""
+) -> models.DecimalField[str | float | Decimal | Combinable, Decimal]:
     return models.DecimalField(
         verbose_name,
         max_digits=4,
@@ -80,7 +84,7 @@ class Quarter(models.Model):
     def __str__(self) -> str:
         return self.label
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.planning_lock_date is None and self.start:
             self.planning_lock_date = self.start + dt.timedelta(days=PLANNING_LOCK_DAYS)
         super().save(*args, **kwargs)
@@ -233,7 +237,10 @@ class AuditEntry(models.Model):
     def change_rows(self) -> list[tuple[str, object, object]]:
         """(field label, old, new) for each changed field, for people to read."""
         model = CompanySettings if self.action == self.Action.SETTINGS_UPDATED else Quarter
-        return [
-            (str(model._meta.get_field(name).verbose_name), old, new)
-            for name, (old, new) in self.changes.items()
-        ]
+        return [(_verbose_name(model, name), old, new) for name, (old, new) in self.changes.items()]
+
+
+def _verbose_name(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    # Only a model's own fields are audited; a reverse relation has no verbose name.
+    return str(field.verbose_name) if isinstance(field, models.Field) else name

@@ -79,8 +79,10 @@ def quarter_create(
         end=end,
         capacity_points=capacity_points,
         sales_share_percent=sales_share_percent,
-        planning_lock_date=planning_lock_date,
     )
+    # Left empty, the lock date is filled in from the start (Quarter.clean and save).
+    if planning_lock_date is not None:
+        quarter.planning_lock_date = planning_lock_date
     quarter.full_clean()
     quarter.save()
     changes = {name: [None, _as_json(getattr(quarter, name))] for name in QUARTER_FIELDS}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import selectors as account_selectors
 from accounts.decorators import allowed_to
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Role
 from accounts.permissions import Action, can
 from budgets import selectors, services
@@ -17,7 +20,7 @@ from budgets.models import CompanySettings, Quarter
 
 
 @allowed_to(Action.VIEW_QUARTERS)
-def quarter_list(request: HttpRequest) -> HttpResponse:
+def quarter_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "budgets/quarter_list.html",
@@ -30,7 +33,7 @@ def quarter_list(request: HttpRequest) -> HttpResponse:
 
 
 @allowed_to(Action.VIEW_QUARTERS)
-def quarter_detail(request: HttpRequest, label: str) -> HttpResponse:
+def quarter_detail(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
     quarter = get_object_or_404(Quarter, label=label)
     return render(
         request,
@@ -44,7 +47,7 @@ def quarter_detail(request: HttpRequest, label: str) -> HttpResponse:
     )
 
 
-def _form_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+def _form_page(request: HttpRequest, template: str, context: Mapping[str, object]) -> HttpResponse:
     """Re-render a form; a 400 when it was submitted with errors."""
     status = 400 if request.method == "POST" else 200
     return render(request, template, context, status=status)
@@ -52,7 +55,7 @@ def _form_page(request: HttpRequest, template: str, context: dict) -> HttpRespon
 
 @allowed_to(Action.MANAGE_QUARTERS)
 @require_http_methods(["GET", "POST"])
-def quarter_create(request: HttpRequest) -> HttpResponse:
+def quarter_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     initial = {"sales_share_percent": CompanySettings.load().default_sales_share_percent}
     form = QuarterForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -66,7 +69,7 @@ def quarter_create(request: HttpRequest) -> HttpResponse:
 
 @allowed_to(Action.MANAGE_QUARTERS)
 @require_http_methods(["GET", "POST"])
-def quarter_edit(request: HttpRequest, label: str) -> HttpResponse:
+def quarter_edit(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
     quarter = get_object_or_404(Quarter, label=label)
     form = QuarterForm(request.POST or None, instance=quarter)
     if request.method == "POST" and form.is_valid():
@@ -82,7 +85,7 @@ def quarter_edit(request: HttpRequest, label: str) -> HttpResponse:
 
 @allowed_to(Action.EDIT_SETTINGS)
 @require_http_methods(["GET", "POST"])
-def settings_edit(request: HttpRequest) -> HttpResponse:
+def settings_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CompanySettingsForm(request.POST or None, instance=CompanySettings.load())
     if request.method == "POST" and form.is_valid():
         services.company_settings_update(actor=request.user, **form.cleaned_data)
@@ -94,12 +97,12 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
 
 
 @allowed_to(Action.VIEW_DASHBOARD)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everyone's start page: the current quarter's budget, then what the role works on."""
     user = request.user
     today = selectors.company_today()
     current = selectors.quarter_current(today=today)
-    context = {
+    context: dict[str, object] = {
         "today": today,
         "current": current,
         "next_quarter": selectors.quarter_next(after=current.end if current else today),

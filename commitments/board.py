@@ -17,6 +17,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from django.db.models import Q, Sum
 
@@ -26,20 +27,46 @@ from commitments.selectors import BudgetFigures, budget_figures
 from feature_requests.models import Deal, FeatureRequest, RequestDeal
 from feature_requests.ranking import ranking_version
 
+if TYPE_CHECKING:
+    from config.forms import RowFailure
+
 # Deal ARR counts as "at stake" unless the deal is already lost.
 AT_STAKE = ~Q(deal_links__deal__stage=Deal.Stage.CLOSED_LOST)
+
+
+class BoardRow(TypedDict):
+    """One ranked request as the board shows it (see the module docstring)."""
+
+    id: int
+    title: str
+    position: int
+    estimate: int | None
+    needs_estimate: bool
+    arr: int
+    arr_label: str
+    customers: str
+    carried_over: bool
+    # Set by `place_cut_line`, which every board gets before it is returned.
+    cumulative: NotRequired[int]
+    cut_before: NotRequired[bool]
+    proposed: NotRequired[bool]
+    status_label: NotRequired[str]
+    css: NotRequired[str]
+    # Set by the decision queue on the row a refused action came from.
+    failure: NotRequired[RowFailure]
 
 
 @dataclass
 class Board:
     quarter: Quarter
-    rows: list[dict]
+    rows: list[BoardRow]
     version: int
     figures: BudgetFigures
-    commitments: list = field(default_factory=list)  # live commitments, holding their points
+    # Live commitments, holding their points.
+    commitments: list[Commitment] = field(default_factory=list)
     cut_index: int = 0  # the line falls before rows[cut_index]
-    above: list[dict] = field(default_factory=list)
-    below: list[dict] = field(default_factory=list)
+    above: list[BoardRow] = field(default_factory=list)
+    below: list[BoardRow] = field(default_factory=list)
 
     @property
     def sales_budget(self) -> int:
@@ -60,7 +87,7 @@ class Board:
 
     @property
     def proposed_points(self) -> int:
-        return sum(row["estimate"] for row in self.above if row["proposed"])
+        return sum(row["estimate"] or 0 for row in self.above if row["proposed"])
 
     @property
     def needs_estimate_count(self) -> int:
@@ -84,7 +111,7 @@ def board_for(*, quarter: Quarter, today: dt.date | None = None) -> Board:
     )
     for request_id, name in links:
         customers[request_id].append(name)
-    rows = []
+    rows: list[BoardRow] = []
     for position, value in enumerate(values, start=1):
         arr = value["arr"] or 0
         rows.append(

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypedDict
 
 from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -188,12 +189,23 @@ ROADMAP_QUARTERS = 4
 RANKED_SHOWN = 15
 
 
+class RankedRow(TypedDict):
+    """A request at the top of a roadmap column's ranking."""
+
+    id: int
+    title: str
+    estimate_points: int | None
+    quarter_id: int
+    position: int
+    carried_over: bool
+
+
 @dataclass
 class RoadmapQuarter:
     quarter: Quarter
     is_current: bool
     commitments: list[Commitment] = field(default_factory=list)  # live, shipped ones included
-    ranked: list[dict] = field(default_factory=list)  # id, title, estimate_points, position
+    ranked: list[RankedRow] = field(default_factory=list)
     ranked_count: int = 0
 
     @property

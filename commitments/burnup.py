@@ -64,7 +64,8 @@ def burnup_svg(*, weeks: Sequence[BurnupWeek], title: str, id_prefix: str = "bur
     """The chart of `weeks`; `id_prefix` keeps element ids unique when a page shows two."""
     plotted = [week for week in weeks if week.plotted]
     budget = weeks[0].budget if weeks else 0
-    highest = max([budget, *(week.spent for week in plotted), *(week.done for week in plotted)])
+    reached = [value for week in plotted for value in (week.spent, week.done) if value is not None]
+    highest = max([budget, *reached])
     top, step = nice_top(highest)
 
     def x(index: int) -> float:
@@ -210,7 +211,7 @@ def _line_labels(labels: list[tuple[float, Line, int | None]]) -> list[str]:
             placed[index] = min(placed[index], placed[index + 1] - heights[index])
     left = LEFT + PLOT_WIDTH + 12
     text_x = left + 28
-    rendered = []
+    rendered: list[str] = []
     for position, (_, line, last) in zip(placed, labels, strict=True):
         name = format_html_join(
             "",

@@ -15,7 +15,7 @@ from django.db.models import OuterRef, Subquery
 
 from budgets.models import Quarter
 from budgets.selectors import quarter_current, quarter_list
-from commitments.board import board_for
+from commitments.board import BoardRow, board_for
 from commitments.models import Commitment, DropCost, DropTerms, LedgerEntry, SwapProposal
 from commitments.selectors import BudgetFigures, budget_figures
 from feature_requests.models import FeatureRequest
@@ -40,8 +40,8 @@ def quarter_for_page(*, label: str | None, today: dt.date) -> Quarter | None:
 class DecisionQueue:
     quarter: Quarter
     figures: BudgetFigures
-    proposed: list[dict]  # board rows above the cut line, estimated: awaiting approval
-    others: list[dict]  # the rest of the ranking: below the line or without an estimate
+    proposed: list[BoardRow]  # board rows above the cut line, estimated: awaiting approval
+    others: list[BoardRow]  # the rest of the ranking: below the line or without an estimate
     later_quarters: list[Quarter]  # where a request may be deferred to
     pending_swaps: list[SwapProposal]  # each with `.cost`, its drop's cost today
     locked: bool

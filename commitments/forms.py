@@ -8,6 +8,7 @@ agreed to is refused rather than applied to whatever the number is now.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, cast
 
 from django import forms
 
@@ -125,18 +126,21 @@ class SwapForm(forms.Form):
 
     def __init__(
         self,
-        *args,
+        *args: Any,
         drops: Iterable[Commitment],
         commits: Iterable[FeatureRequest],
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.drops = {commitment.pk: commitment for commitment in drops}
         self.commits = {request.pk: request for request in commits}
-        self.fields["drop"].choices = [("", "Choose a commitment")] + [
+        # `fields` holds the declared fields above, by name.
+        drop_field = cast(forms.TypedChoiceField, self.fields["drop"])
+        commit_field = cast(forms.TypedChoiceField, self.fields["commit"])
+        drop_field.choices = [("", "Choose a commitment")] + [
             (pk, drop_label(commitment)) for pk, commitment in self.drops.items()
         ]
-        self.fields["commit"].choices = [("", "Choose a request")] + [
+        commit_field.choices = [("", "Choose a request")] + [
             (pk, f"{request.title} — {request.estimate_points} points")
             for pk, request in self.commits.items()
         ]

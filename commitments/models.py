@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from budgets.models import CompanySettings, Quarter
+
+if TYPE_CHECKING:
+    from config.forms import RowFailure
 
 
 class Commitment(models.Model):
@@ -50,6 +54,12 @@ class Commitment(models.Model):
                 name="commitment_points_positive", condition=models.Q(points__gte=1)
             ),
         ]
+
+    # Not fields: set on the commitments a page shows, for its template. `cost` is what
+    # dropping it would cost today (commitments.decision_selectors); `failure` a refused
+    # action on its row (commitments.views.decisions).
+    cost: DropCost
+    failure: RowFailure
 
     def __str__(self) -> str:
         return f"{self.request} ({self.points} points, {self.quarter})"
@@ -150,6 +160,10 @@ class SwapProposal(models.Model):
     class Meta:
         db_table = "budgets_swapproposal"  # created by the budgets app; kept when the model moved
         ordering = ["-proposed_at", "-id"]
+
+    # Not a field: set on the pending swaps the decision queue shows, what dropping its
+    # commitment would cost today (commitments.decision_selectors).
+    cost: DropCost
 
     def __str__(self) -> str:
         return f"Swap {self.drop.request} → {self.commit} ({self.status})"

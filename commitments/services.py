@@ -140,7 +140,7 @@ def commitment_approve(
     approval is refused so that nobody commits a number they did not read.
     """
     require(actor, Action.DECIDE)
-    if request.quarter_id is None:
+    if request.quarter is None:
         raise ValidationError(f"“{request.title}” is not ranked in any quarter.")
     quarter = _lock_quarter(request.quarter)
     request = _lock_request(request)
@@ -172,7 +172,7 @@ def request_decline_by_product(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Give sales the reason for declining."})
-    if request.quarter_id is None:
+    if request.quarter is None:
         raise ValidationError(f"“{request.title}” is not ranked in any quarter.")
     quarter = _lock_quarter(request.quarter)
     request = _lock_request(request)
@@ -194,7 +194,7 @@ def request_decline_by_product(
 def request_defer(*, actor: User, request: FeatureRequest, to_quarter: Quarter) -> int:
     """Move a ranked request to the bottom of a later quarter's ranking; returns its position."""
     require(actor, Action.DECIDE)
-    if request.quarter_id is None:
+    if request.quarter is None:
         raise ValidationError(f"“{request.title}” is not ranked in any quarter.")
     quarter = _lock_quarter(request.quarter)
     request = _lock_request(request)

@@ -57,7 +57,9 @@ def follow_the_cut_line(event: Event) -> None:
     quarter_ids = [event.quarter_id]
     # A deferral and a carry-over change two quarters' rankings.
     quarter_ids += [event.payload.get("to_quarter_id"), event.payload.get("from_quarter_id")]
-    for quarter_id in sorted({pk for pk in quarter_ids if pk is not None}):
+    # Quarters are locked in date order, the order every ranking write takes them in.
+    ordered = Quarter.objects.filter(pk__in=[pk for pk in quarter_ids if pk is not None])
+    for quarter_id in ordered.order_by("start").values_list("pk", flat=True):
         crossings = cut_line_follow(quarter_id=quarter_id)
         if not crossings:
             continue

@@ -41,7 +41,7 @@ class QueueUnavailable(Exception):
     """The broker could not be reached, so the task was not enqueued."""
 
 
-def enqueue(task: str | Task, *args: Any) -> None:
+def enqueue(task: str | Task[..., object], *args: Any) -> None:
     """Send `task` (a task, or its registered name) with `args` once the surrounding
     transaction commits (at once outside one).
 

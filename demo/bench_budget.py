@@ -32,11 +32,15 @@ def _spend(quarter: Quarter, product_leader: User, pm: User) -> None:
     """Commit ~50 of the quarter's estimated requests over its first weeks, with progress
     reports and some drops: what the budget page's burn-up and ledger read."""
     rng = random.Random(COMMITMENTS)  # noqa: S311 - repeatable made-up data, not secrets
-    chosen = list(
-        FeatureRequest.objects.filter(quarter=quarter, estimate_points__isnull=False)
+    chosen = [
+        (request_id, points)
+        for request_id, points in FeatureRequest.objects.filter(
+            quarter=quarter, estimate_points__isnull=False
+        )
         .order_by("rank_key")
         .values_list("id", "estimate_points")[:COMMITMENTS]
-    )
+        if points is not None  # always, by the filter: this tells the type checker
+    ]
     started = timezone.make_aware(dt.datetime.combine(quarter.start, dt.time(10)))
     dropped_ids = {request_id for n, (request_id, _) in enumerate(chosen) if n % DROPPED_EVERY == 0}
     FeatureRequest.objects.filter(id__in=[request_id for request_id, _ in chosen]).update(

@@ -10,9 +10,11 @@ import datetime as dt
 import random
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import TypedDict
 
 from django.db import connection
+from django.http.response import HttpResponseBase
 from django.template import Context, Template
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
@@ -20,7 +22,7 @@ from django.urls import reverse
 
 from accounts.models import Role, User
 from budgets.models import Quarter
-from commitments.board import board_for
+from commitments.board import BoardRow, board_for
 from feature_requests.models import Customer, Deal, FeatureRequest, RequestDeal
 from feature_requests.ranking import ranking_version, spread_keys
 
@@ -94,7 +96,17 @@ def _build(size: int, year: int, leader: User, rep: User) -> Quarter:
     return quarter
 
 
-def _floor_rows(board_rows: list) -> list[dict]:
+class FloorRow(TypedDict):
+    position: int
+    title: str
+    customers: str
+    arr: str
+    estimate: int | None
+    cumulative: int
+    status: str
+
+
+def _floor_rows(board_rows: list[BoardRow]) -> list[FloorRow]:
     return [
         {
             "position": row["position"],
@@ -136,14 +148,18 @@ def run(*, repeat: int, say: Callable[[str], None]) -> dict[str, float | int]:
                 response = client.get(board_url)
             assert response.status_code == 200, response.status_code
             results[f"board_queries_n{size}"] = len(queries)
-            results[f"board_ms_n{size}"] = _median_ms(
-                lambda url=board_url, c=client: c.get(url), repeat
-            )
+
+            def get_board(url: str = board_url, client: Client = client) -> HttpResponseBase:
+                return client.get(url)
+
+            results[f"board_ms_n{size}"] = _median_ms(get_board, repeat)
 
             rows = _floor_rows(board_for(quarter=quarter).rows)
-            results[f"floor_ms_n{size}"] = _median_ms(
-                lambda rows=rows: FLOOR_TEMPLATE.render(Context({"rows": rows})), repeat
-            )
+
+            def render_floor(rows: list[FloorRow] = rows) -> str:
+                return FLOOR_TEMPLATE.render(Context({"rows": rows}))
+
+            results[f"floor_ms_n{size}"] = _median_ms(render_floor, repeat)
 
             # One move: the 10th request to 2nd place, then back, and so on.
             order = list(
@@ -152,7 +168,13 @@ def run(*, repeat: int, say: Callable[[str], None]) -> dict[str, float | int]:
                 .values_list("id", flat=True)[:11]
             )
 
-            def move(forward: bool, order=order, quarter=quarter, url=move_url, client=client):
+            def move(
+                forward: bool,
+                order: list[int] = order,
+                quarter: Quarter = quarter,
+                url: str = move_url,
+                client: Client = client,
+            ) -> None:
                 moving = order[9]
                 after, before = (order[0], order[1]) if forward else (order[8], order[10])
                 data = {
@@ -173,7 +195,11 @@ def run(*, repeat: int, say: Callable[[str], None]) -> dict[str, float | int]:
                 1 for verb in statements if verb in ("INSERT", "UPDATE", "DELETE")
             )
             flips = iter([False, True] * repeat)
-            results[f"move_ms_n{size}"] = _median_ms(lambda flips=flips: move(next(flips)), repeat)
+
+            def move_again(flips: Iterator[bool] = flips) -> None:
+                move(next(flips))
+
+            results[f"move_ms_n{size}"] = _median_ms(move_again, repeat)
             say(
                 f"n={size}: board {results[f'board_ms_n{size}']} ms in {results[f'board_queries_n{size}']} queries "
                 f"(floor {results[f'floor_ms_n{size}']} ms); move {results[f'move_ms_n{size}']} ms, "

@@ -16,7 +16,8 @@ from budgets.models import CompanySettings, Quarter
 from demo.bench_ranking import _build, _median_ms
 from feature_requests.models import FeatureRequest, RankEvent
 from reviews.models import WeeklyReview
-from reviews.services import review_build, week_start_for
+from reviews.services import week_start_for
+from reviews.snapshot import Snapshot, review_build
 
 SIZE = 2000
 EVENTS = 10_000
@@ -66,7 +67,7 @@ def run(*, repeat: int, say: Callable[[str], None]) -> dict[str, float | int]:
     )
     CompanySettings.load()
 
-    def build() -> dict:
+    def build() -> Snapshot:
         return review_build(quarter=quarter, week_start=week, previous=previous)
 
     with CaptureQueriesContext(connection) as queries:

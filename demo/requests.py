@@ -117,7 +117,6 @@ def seed_requests(*, current: Quarter | None, next_quarter: Quarter | None) -> i
         if demo.title in existing:
             continue
         rep = users[demo.rep]
-        leader = rep.manager
         request = services.request_submit(
             actor=rep,
             title=demo.title,
@@ -130,11 +129,12 @@ def seed_requests(*, current: Quarter | None, next_quarter: Quarter | None) -> i
         created += 1
         if demo.estimate:
             services.request_estimate(actor=pm, request=request, points=demo.estimate)
-        if demo.fate in quarters and quarters[demo.fate] is not None:
-            services.request_accept(actor=leader, request=request, quarter=quarters[demo.fate])
+        quarter = quarters.get(demo.fate)
+        if quarter is not None:
+            services.request_accept(actor=_leader_of(rep), request=request, quarter=quarter)
         elif demo.fate.startswith("declined: "):
             services.request_decline_by_sales(
-                actor=leader, request=request, reason=demo.fate.removeprefix("declined: ")
+                actor=_leader_of(rep), request=request, reason=demo.fate.removeprefix("declined: ")
             )
         elif demo.fate.startswith("merged: "):
             keep = FeatureRequest.objects.get(title=demo.fate.removeprefix("merged: "))
@@ -142,6 +142,13 @@ def seed_requests(*, current: Quarter | None, next_quarter: Quarter | None) -> i
     if current is not None:
         _seed_commitments(existing, pm)
     return created
+
+
+def _leader_of(rep: User) -> User:
+    """The sales leader who accepts or declines the rep's requests: the rep's manager."""
+    if rep.manager is None:
+        raise ValueError(f"The demo rep {rep.email} has no sales leader.")
+    return rep.manager
 
 
 def _seed_commitments(existing: set[str], pm: User) -> None:

@@ -55,7 +55,7 @@ def seed_reviews(*, quarter: Quarter | None) -> int:
             review.refresh_from_db()
             items = review_items(review)
             for section, kind, text, who in DEMO_MINUTES:
-                key = next((key for key, item in items.items() if item["section"] == section), None)
+                key = next((key for key, item in items.items() if item.section == section), None)
                 if key:
                     review_note_add(
                         actor=people[who], review=review, item_key=key, kind=kind, text=text

@@ -12,7 +12,8 @@ from events.models import Event
 from events.tasks import dispatch_event
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    # The stubs' name for settings.AUTH_USER_MODEL: events sits below the app that defines it.
+    from django.contrib.auth.models import _User
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def _send(event_id: int) -> None:
 def publish(
     kind: Kind,
     *,
-    actor: AbstractBaseUser | None = None,
+    actor: _User | None = None,
     quarter_id: int | None = None,
     request_id: int | None = None,
     payload: dict[str, Any] | None = None,

@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 
 from config.admin import ReadOnlyAdmin
@@ -12,15 +16,30 @@ from feature_requests.models import (
     StatusChange,
 )
 
+# django-stubs makes the admin classes generic in their models; Django's take no subscript
+# at runtime.
+if TYPE_CHECKING:
+    _DealInlineBase = admin.TabularInline[Deal, Customer]
+    _RequestDealInlineBase = admin.TabularInline[RequestDeal, FeatureRequest]
+    _CustomerAdminBase = admin.ModelAdmin[Customer]
+    _DealAdminBase = admin.ModelAdmin[Deal]
+    _FeatureRequestAdminBase = admin.ModelAdmin[FeatureRequest]
+    _CommentAdminBase = admin.ModelAdmin[Comment]
+else:
+    _DealInlineBase = _RequestDealInlineBase = admin.TabularInline
+    _CustomerAdminBase = _DealAdminBase = _FeatureRequestAdminBase = _CommentAdminBase = (
+        admin.ModelAdmin
+    )
 
-class DealInline(admin.TabularInline):
+
+class DealInline(_DealInlineBase):
     model = Deal
     extra = 0
     autocomplete_fields = ["owner"]
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(_CustomerAdminBase):
     list_display = ["name", "segment", "arr"]
     list_filter = ["segment"]
     search_fields = ["name"]
@@ -28,21 +47,21 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Deal)
-class DealAdmin(admin.ModelAdmin):
+class DealAdmin(_DealAdminBase):
     list_display = ["name", "customer", "amount", "stage", "expected_close", "owner"]
     list_filter = ["stage"]
     search_fields = ["name", "customer__name"]
     list_select_related = ["customer", "owner"]
 
 
-class RequestDealInline(admin.TabularInline):
+class RequestDealInline(_RequestDealInlineBase):
     model = RequestDeal
     extra = 0
     autocomplete_fields = ["deal"]
 
 
 @admin.register(FeatureRequest)
-class FeatureRequestAdmin(admin.ModelAdmin):
+class FeatureRequestAdmin(_FeatureRequestAdminBase):
     list_display = ["title", "status", "quarter", "estimate_points", "submitted_by", "created_at"]
     list_filter = ["status", "quarter"]
     search_fields = ["title", "problem"]
@@ -72,6 +91,6 @@ class EstimateAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(_CommentAdminBase):
     list_display = ["created_at", "request", "author"]
     list_select_related = ["request", "author"]

@@ -257,7 +257,7 @@ def _parse_customer(line: int, values: dict[str, str], errors: list[str]) -> _Cu
         )
     arr = _money(values.get("customer_arr", ""), "customer ARR", errors)
     crm_url = _url(values.get("crm_url", ""), "customer CRM link", errors)
-    if len(errors) > before:
+    if segment is None or len(errors) > before:
         return None
     return _CustomerRow(line, name, segment, arr, crm_url)
 
@@ -285,7 +285,7 @@ def _parse_deal(
             else f"the owner “{email}” is not an active sales rep in Forcerank."
         )
     crm_url = _url(values.get("deal_crm_url", ""), "deal CRM link", errors)
-    if len(errors) > before:
+    if stage is None or owner is None or len(errors) > before:
         return None
     return _DealRow(line, "", name, amount, stage, expected_close, owner, crm_url)
 
@@ -307,7 +307,7 @@ def _choice(text: str, choices: type[Customer.Segment] | type[Deal.Stage]) -> st
     """The stored value for a value or a label, in any case: "mid_market", "Mid-market"."""
     wanted = _normalise(text)
     for value, label in choices.choices:
-        if wanted in (_normalise(value), _normalise(label)):
+        if wanted in (_normalise(value), _normalise(str(label))):
             return value
     return None
 
@@ -393,28 +393,28 @@ def _write(parsed: _Parsed) -> ImportResult:
         (deal.customer_id, customer_key(deal.name)): deal for deal in _deals_of(known_ids)
     }
     new_deals, changed_deals = [], []
-    for row in parsed.deals:
-        customer = customers[row.customer_key]
-        deal = existing_deals.get((customer.pk, customer_key(row.name)))
+    for deal_row in parsed.deals:
+        customer = customers[deal_row.customer_key]
+        deal = existing_deals.get((customer.pk, customer_key(deal_row.name)))
         if deal is None:
             new_deals.append(
                 Deal(
                     customer=customer,
-                    name=row.name,
-                    amount=row.amount,
-                    stage=row.stage,
-                    expected_close=row.expected_close,
-                    owner=row.owner,
-                    crm_url=row.crm_url,
+                    name=deal_row.name,
+                    amount=deal_row.amount,
+                    stage=deal_row.stage,
+                    expected_close=deal_row.expected_close,
+                    owner=deal_row.owner,
+                    crm_url=deal_row.crm_url,
                 )
             )
         elif _assign(
             deal,
-            amount=row.amount,
-            stage=row.stage,
-            expected_close=row.expected_close,
-            owner_id=row.owner.pk,
-            crm_url=row.crm_url or None,
+            amount=deal_row.amount,
+            stage=deal_row.stage,
+            expected_close=deal_row.expected_close,
+            owner_id=deal_row.owner.pk,
+            crm_url=deal_row.crm_url or None,
         ):
             changed_deals.append(deal)
         else:

@@ -8,7 +8,7 @@ deal, when two customer names are the same customer). The CSV import is `crm_imp
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,6 +18,9 @@ from django.db.models.functions import Coalesce
 from accounts.models import Role, User
 from accounts.permissions import Action, require
 from feature_requests.models import Customer, Deal
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 CUSTOMER_FIELDS = ("name", "segment", "arr", "crm_url")
 DEAL_FIELDS = ("customer", "name", "amount", "stage", "expected_close", "owner", "crm_url")
@@ -29,7 +32,12 @@ OPEN_STAGES = tuple(
 # Reads ---------------------------------------------------------------------------------
 
 
-def customer_list() -> QuerySet[Customer]:
+class CustomerFigures(TypedDict):
+    open_deals: int
+    open_pipeline: int
+
+
+def customer_list() -> QuerySet[WithAnnotations[Customer, CustomerFigures]]:
     """Customers with their number of open deals and open pipeline (sum of open amounts)."""
     is_open = Q(deals__stage__in=OPEN_STAGES)
     return Customer.objects.annotate(

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+MAX_TITLE_LENGTH = 140
 MAX_ESTIMATE_POINTS = 1_000
 MAX_PROBLEM_LENGTH = 5_000
 MAX_COMMENT_LENGTH = 5_000
@@ -89,7 +90,7 @@ class FeatureRequest(models.Model):
         SHIPPED = "shipped", "Shipped"
         DROPPED = "dropped", "Dropped"
 
-    title = models.CharField(max_length=140)
+    title = models.CharField(max_length=MAX_TITLE_LENGTH)
     problem = models.TextField(
         max_length=MAX_PROBLEM_LENGTH,
         help_text="The customer's problem, in their words: what they cannot do today and why it matters. Not a solution.",
@@ -131,6 +132,13 @@ class FeatureRequest(models.Model):
     deals = models.ManyToManyField(Deal, through="RequestDeal", related_name="requests")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Not columns: set on the rows of the triage queue and the estimate queue for their
+    # templates, by the views that render them.
+    default_quarter_id: int | None  # the quarter the accept form offers first
+    estimate_error: str  # why the estimate just entered was refused
+    estimate_value: str  # the estimate as entered, shown again with the error
+    just_estimated: bool
 
     class Meta:
         ordering = ["-created_at"]

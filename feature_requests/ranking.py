@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Value
+from django.db.models import Max, QuerySet, Value
 from django.db.models.functions import Concat
 
 from accounts.models import User
@@ -106,7 +106,7 @@ def spread_keys(count: int) -> list[str]:
     return keys
 
 
-def ranked(quarter: Quarter):
+def ranked(quarter: Quarter) -> QuerySet[FeatureRequest]:
     """The quarter's ranked, uncommitted requests, in rank order."""
     return FeatureRequest.objects.filter(
         quarter=quarter, status=FeatureRequest.Status.RANKED
@@ -115,11 +115,20 @@ def ranked(quarter: Quarter):
 
 def ranking_version(quarter: Quarter) -> int:
     """The id of the quarter's newest rank event (0 before the first)."""
-    return RankEvent.objects.filter(quarter=quarter).aggregate(version=Max("id"))["version"] or 0
+    newest = RankEvent.objects.filter(quarter=quarter).aggregate(version=Max("id"))
+    version: int | None = newest["version"]
+    return version or 0
 
 
 def _position_of(quarter: Quarter, key: str) -> int:
     return ranked(quarter).filter(rank_key__lt=key).count() + 1
+
+
+def _key_of(request: FeatureRequest) -> str:
+    """A ranked request's key (the database gives every ranked request one)."""
+    if request.rank_key is None:
+        raise ValueError(f"Request #{request.pk} is not ranked: it has no rank key.")
+    return request.rank_key
 
 
 def _lock(quarter: Quarter) -> Quarter:
@@ -199,8 +208,11 @@ def ranking_remove(
 ) -> int:
     """Take a ranked request out of its quarter's ranking, giving it `new_status`; returns
     the position it had. The caller holds the request's row lock."""
+    key = _key_of(request)
+    if request.quarter is None:
+        raise ValueError(f"Request #{request.pk} is not ranked: it has no quarter.")
     quarter = _lock(request.quarter)
-    old_position = _position_of(quarter, request.rank_key)
+    old_position = _position_of(quarter, key)
     request.rank_key = None
     request_transition(
         request=request,
@@ -275,7 +287,7 @@ def ranking_move(
     if between.exists():
         raise RankingError("Those two requests are not neighbours in this order.")
 
-    old_position = _position_of(quarter, moving.rank_key)
+    old_position = _position_of(quarter, _key_of(moving))
     new_key = key_for(low, high)
     if len(new_key) > MAX_KEY_LENGTH:
         ranking_rebalance(quarter=quarter)

@@ -24,6 +24,7 @@ from feature_requests.models import (
     MAX_COMMENT_LENGTH,
     MAX_ESTIMATE_POINTS,
     MAX_PROBLEM_LENGTH,
+    MAX_TITLE_LENGTH,
     Comment,
     Deal,
     Estimate,
@@ -33,7 +34,6 @@ from feature_requests.models import (
 from feature_requests.ranking import ranking_append
 from feature_requests.status import request_transition
 
-MAX_TITLE_LENGTH = FeatureRequest._meta.get_field("title").max_length
 Status = FeatureRequest.Status
 
 # A request that was merged away or declined cannot take in a duplicate.

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 
+from accounts.models import User
 from budgets.models import CompanySettings
 from reviews.export import review_counts, review_display
 from reviews.models import WeeklyReview
@@ -27,7 +28,7 @@ def review_email_send(*, review: WeeklyReview) -> int:
         .filter(pk=1)
         .first()
     ) or CompanySettings.load()
-    recipients = []
+    recipients: list[User] = []
     for person in (company.head_of_sales, company.head_of_product):
         if person is None or not person.is_active or not person.email:
             continue
@@ -35,11 +36,12 @@ def review_email_send(*, review: WeeklyReview) -> int:
             recipients.append(person)
     if not recipients:
         return 0
-    data = review_display(review)
+    display = review_display(review)
     context = {
         "review": review,
-        "data": data,
-        "counts": review_counts(data),
+        "budget": display.section("budget").facts,
+        "proposed": display.section("decisions").part("proposed").items,
+        "counts": review_counts(display.sections),
         "url": settings.SITE_URL + review.get_absolute_url(),
         "company": company,
     }

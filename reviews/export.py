@@ -1,30 +1,25 @@
-"""The weekly review made readable: the stored snapshot with its dates parsed and the
-meeting's minutes placed under their items (for the pages and the e-mail), the review as
-Markdown, and the recurring meeting as an ICS file.
+"""The weekly review made readable: the sections of its snapshot with the meeting's minutes
+placed under their items (for the pages and the e-mail), the review as Markdown, and the
+recurring meeting as an ICS file.
 
-Everything here reads the snapshot (`WeeklyReview.data`, format 1), never the live models:
-an export shows what the meeting saw.
+Everything here reads the snapshot through `reviews.snapshot.review_sections`, never the live
+models: an export shows what the meeting saw.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 from budgets.models import CompanySettings
 from feature_requests.templatetags.money import money
 from reviews.models import ReviewNote, WeeklyReview
-
-# Snapshot keys whose string values are ISO dates or datetimes.
-DATE_KEYS = frozenset(
-    {"start", "end", "week_start", "previous_week_start", "lock_date", "expected_close"}
-)
-DATETIME_KEYS = frozenset({"generated_at", "since", "at"})
+from reviews.snapshot import Item, Section, parse_dates, review_sections, snapshot_of
 
 MEETING_MINUTES = 60
 ICS_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -32,103 +27,112 @@ ICS_LINE_OCTETS = 75
 VTIMEZONE_YEARS = 10  # daylight-saving rules written out for the meeting's next ten years
 
 
-# The snapshot, readable -------------------------------------------------------------------
+# The review, readable ---------------------------------------------------------------------
 
 
-def _parsed(key: str, value: Any) -> Any:
-    # A value that does not parse stays a string: an odd snapshot shows its raw text, no 500.
-    try:
-        if key in DATE_KEYS:
-            return dt.date.fromisoformat(value)
-        if key in DATETIME_KEYS:
-            return dt.datetime.fromisoformat(value)
-    except ValueError:
-        pass
-    return value
+class NoteFailure(TypedDict):
+    """A note the meeting tried to record and was refused: shown again in its item's form."""
+
+    item_key: str
+    kind: str
+    text: str
+    errors: dict[str, str]  # field name → why
+    message: str
 
 
-def _with_dates(value: Any, key: str = "") -> Any:
-    if isinstance(value, dict):
-        return {name: _with_dates(item, name) for name, item in value.items()}
-    if isinstance(value, list):
-        return [_with_dates(item, key) for item in value]
-    if isinstance(value, str) and (key in DATE_KEYS or key in DATETIME_KEYS):
-        return _parsed(key, value)
-    return value
+@dataclass(frozen=True)
+class ShownItem(Item):
+    """An agenda item as a page shows it: with the minutes recorded on it, and the refused
+    note if the last try to record one failed. Both only at the item's first place."""
+
+    notes: tuple[ReviewNote, ...] = ()
+    failure: NoteFailure | None = None
 
 
-def review_item_lists(data: dict) -> Iterator[tuple[str, list[dict]]]:
-    """(section, items) in the agenda's order, the order of DESIGN.md's eight sections."""
-    decisions = data.get("decisions") or {}
-    changes = data.get("ranking_changes") or {}
-    ahead = data.get("ahead") or {}
-    yield "decisions", decisions.get("proposed") or []
-    yield "decisions", decisions.get("swaps") or []
-    yield "decisions", decisions.get("needs_estimate") or []
-    yield "ranking_changes", changes.get("new") or []
-    yield "ranking_changes", changes.get("moved") or []
-    yield "ranking_changes", changes.get("removed") or []
-    yield "commitments", data.get("commitments") or []
-    yield "changes", data.get("changes") or []
-    yield "revenue", (data.get("revenue") or {}).get("closing_deals") or []
-    yield "ahead", (ahead.get("next_quarter") or {}).get("ranking") or []
-    yield "ahead", ahead.get("deferred") or []
-    yield "follow_ups", data.get("follow_ups") or []
+@dataclass(frozen=True)
+class ReviewDisplay:
+    """A review as its pages, print view, Markdown and e-mail show it."""
+
+    sections: list[Section]  # the eight sections, their items `ShownItem`s
+    generated_at: Any  # a datetime, or the raw text of an odd snapshot
+    previous_week_start: Any  # a date, or None for the quarter's first review
+    other_minutes: list[ReviewNote]  # notes on items the snapshot does not list
+    minutes_count: int
+
+    def section(self, key: str) -> Section:
+        return next(section for section in self.sections if section.key == key)
+
+
+def _shown(item: Item, notes: Sequence[ReviewNote], failure: NoteFailure | None) -> ShownItem:
+    return ShownItem(
+        key=item.key,
+        title=item.title,
+        url=item.url,
+        section=item.section,
+        fields=item.fields,
+        first=item.first,
+        notes=tuple(notes) if item.first else (),
+        failure=failure if item.first and failure and failure["item_key"] == item.key else None,
+    )
 
 
 def review_display(
     review: WeeklyReview,
     notes: Iterable[ReviewNote] = (),
     *,
-    agenda: Iterable[str] = (),
-) -> dict:
-    """A copy of the review's snapshot for templates: dates parsed, minutes under their items.
+    failure: NoteFailure | None = None,
+) -> ReviewDisplay:
+    """The review's sections with the minutes under their items.
 
-    An item's key can appear in two sections (a proposed request that also moved); its
-    notes, its anchor and, in meeting mode, its form go to the first one, the section
-    `reviews.services.review_items` files it under. The budget section is the item "budget".
-    `agenda` marks the keys a note may be recorded on (`item["agenda"]`). Notes whose item
-    is not in the snapshot are listed under `data["other_minutes"]`.
+    An item's key can appear in two sections (a proposed request that also moved); its notes,
+    its anchor and, in meeting mode, its form go to the first one (`Item.first`), the section
+    `reviews.services.review_items` files it under. `failure` is a refused note, shown again
+    in its item's form. Notes whose item is not in the snapshot are `other_minutes`.
     """
-    data = _with_dates(copy.deepcopy(review.data or {}))
-    data.setdefault("budget", {})
-    data["budget"].update(key="budget", title="Budget")
+    data = snapshot_of(review)
     by_key: dict[str, list[ReviewNote]] = defaultdict(list)
     for note in notes:
         by_key[note.item_key].append(note)
-    agenda = set(agenda)
-    placed: set[str] = set()
-    for item in [data["budget"], *(item for _, items in review_item_lists(data) for item in items)]:
-        key = item.get("key", "")
-        first = key not in placed
-        placed.add(key)
-        item["first"] = first
-        item["notes"] = by_key.get(key, []) if first else []
-        item["agenda"] = first and key in agenda
-    data["other_minutes"] = [
-        note for key, group in by_key.items() if key not in placed for note in group
+    sections = [
+        replace(
+            section,
+            parts=tuple(
+                replace(
+                    part,
+                    items=tuple(
+                        _shown(item, by_key.get(item.key, ()), failure) for item in part.items
+                    ),
+                )
+                for part in section.parts
+            ),
+        )
+        for section in review_sections(data)
     ]
-    data["minutes_count"] = sum(len(group) for group in by_key.values())
-    return data
+    listed = {item.key for section in sections for item in section.items}
+    return ReviewDisplay(
+        sections=sections,
+        generated_at=parse_dates(data.get("generated_at"), "generated_at"),
+        previous_week_start=parse_dates(data.get("previous_week_start"), "previous_week_start"),
+        other_minutes=[
+            note for key, group in by_key.items() if key not in listed for note in group
+        ],
+        minutes_count=sum(len(group) for group in by_key.values()),
+    )
 
 
-def review_counts(data: dict) -> dict[str, int]:
-    """How many items each part of the agenda holds (the e-mail's summary)."""
-    decisions = data.get("decisions") or {}
-    changes = data.get("ranking_changes") or {}
-    counts = {
-        "proposed": len(decisions.get("proposed") or []),
-        "swaps": len(decisions.get("swaps") or []),
-        "needs_estimate": len(decisions.get("needs_estimate") or []),
-        "new": len(changes.get("new") or []),
-        "moved": len(changes.get("moved") or []),
-        "removed": len(changes.get("removed") or []),
-        "at_risk": sum(1 for item in data.get("commitments") or [] if item.get("at_risk")),
-        "changes": len(data.get("changes") or []),
-        "closing_deals": len((data.get("revenue") or {}).get("closing_deals") or []),
-        "follow_ups": len(data.get("follow_ups") or []),
-    }
-    counts["decisions"] = counts["proposed"] + counts["swaps"] + counts["needs_estimate"]
+def review_counts(sections: Sequence[Section]) -> dict[str, int]:
+    """How many items each part and each section of the agenda holds, by key ("swaps",
+    "decisions"), and how many commitments are at risk ("at_risk"): the e-mail's summary."""
+    counts: dict[str, int] = {}
+    for section in sections:
+        if section.key == "budget":  # always there, as one item: nothing to count
+            continue
+        counts[section.key] = len(section.items)
+        for part in section.parts:
+            counts[part.key] = len(part.items)
+    counts["at_risk"] = sum(
+        1 for section in sections for item in section.items if item.fields.get("at_risk")
+    )
     return counts
 
 
@@ -137,44 +141,157 @@ def review_counts(data: dict) -> dict[str, int]:
 _MARKDOWN_SPECIAL = str.maketrans({char: f"\\{char}" for char in "\\`*_[]<>|#"})
 
 
-def _md(text: Any) -> str:
+def _md(text: object) -> str:
     """User text made inert in Markdown: no links, emphasis or tables of its own making."""
     return " ".join(str(text).translate(_MARKDOWN_SPECIAL).split("\n")).strip()
 
 
-def _md_block(text: str, indent: str = "  ") -> str:
+def _md_block(text: object, indent: str = "  ") -> str:
     """Multi-line text inside a list item: its later lines indented to stay in the item."""
     lines = [line.translate(_MARKDOWN_SPECIAL) for line in str(text).splitlines() or [""]]
     return f"\n{indent}".join(lines)
 
 
-def _day(value: Any) -> str:
+def _day(value: object) -> str:
     if isinstance(value, dt.datetime | dt.date):
         return f"{value:%b} {value.day}, {value.year}"
     return str(value or "")
 
 
-def _moment(value: Any, zone: dt.tzinfo) -> str:
+def _moment(value: object, zone: dt.tzinfo) -> str:
     if isinstance(value, dt.datetime):
         local = value.astimezone(zone) if value.tzinfo else value
         return f"{local:%b} {local.day}, {local.year} {local:%H:%M}"
     return str(value or "")
 
 
-def _link(item: dict, site_url: str) -> str:
-    url = str(item.get("url") or "")
-    title = _md(item.get("title", ""))
+def _link(title: str, url: str, site_url: str) -> str:
     if not url:
-        return title
-    return f"[{title}]({site_url + url if url.startswith('/') else url})"
+        return _md(title)
+    return f"[{_md(title)}]({site_url + url if url.startswith('/') else url})"
 
 
 def _signed(number: int) -> str:
     return f"+{number}" if number > 0 else str(number).replace("-", "−")
 
 
-def _points(number: Any) -> str:
+def _points(number: object) -> str:
     return f"{number} point" if number == 1 else f"{number} points"
+
+
+def _md_item(part: str, item: Item, site_url: str, zone: dt.tzinfo) -> str:
+    """One agenda item as a Markdown list item, in the words of the part that lists it."""
+    i = item.fields
+    link = _link(item.title, item.url, site_url)
+    match part:
+        case "proposed":
+            detail = (
+                f" — #{i.get('position')}, {_points(i.get('estimate'))} "
+                f"({i.get('cumulative')} cumulative), {money(i.get('arr'))} ARR"
+            )
+        case "swaps":
+            detail = f" — costs {_points(i.get('cost'))}; proposed by {_md(i.get('proposed_by'))}"
+        case "needs_estimate":
+            detail = f" — #{i.get('position')}"
+        case "new":
+            detail = f" — at #{i.get('position')}"
+        case "moved":
+            detail = f" — moved {_signed(i.get('delta') or 0)} ({i.get('from')} → {i.get('to')})"
+            if i.get("by"):
+                detail += f" by {_md(', '.join(i['by']))}"
+        case "removed":
+            detail = f" — was #{i.get('from')}, now {_md(i.get('status', ''))}"
+        case "commitments":
+            detail = (
+                f" — {_md(i.get('status', ''))}, {i.get('points_done')} of "
+                f"{_points(i.get('points'))} done"
+            )
+            if i.get("at_risk"):
+                detail += f"; **at risk**: {_md(i.get('risk', ''))}"
+        case "changes":
+            detail = (
+                f" — {_md(i.get('kind', ''))} of {_points(i.get('points'))}, cost "
+                f"{_points(i.get('cost'))} (sunk {i.get('sunk')} + penalty {i.get('penalty')}); "
+                f"{_md(i.get('by', ''))}, {_moment(i.get('at'), zone)}"
+            )
+            if i.get("reason"):
+                detail += f": “{_md(i['reason'])}”"
+        case "closing_deals":
+            detail = (
+                f" — {_md(i.get('customer', ''))}, {money(i.get('amount'))}, closing "
+                f"{_day(i.get('expected_close'))}; needs "
+                + "; ".join(f"“{_md(title)}”" for title in i.get("requests") or [])
+            )
+        case "next_quarter":
+            estimate = i.get("estimate")
+            detail = f" — #{i.get('position')}, " + (
+                "not estimated" if estimate is None else _points(estimate)
+            )
+        case "deferred":
+            detail = f" — to {_md(i.get('to') or 'a later quarter')}"
+        case "follow_ups":
+            return (
+                f"- **{_md(i.get('kind', ''))}** on {link} "
+                f"({_md(i.get('by', ''))}, {_moment(i.get('at'), zone)}):\n"
+                f"  {_md_block(i.get('text', ''))}"
+            )
+        case _:
+            detail = ""
+    return f"- {link}{detail}"
+
+
+def _md_budget(budget: Mapping[str, Any]) -> list[str]:
+    locked = "locked on" if budget.get("locked") else "locks on"
+    lines = [
+        f"- Capacity {_points(budget.get('capacity'))}, sales share {budget.get('share')}%: "
+        f"a sales budget of {_points(budget.get('sales_budget'))}.",
+        f"- Committed {budget.get('committed')}, change costs {budget.get('change_costs')}, "
+        f"remaining **{budget.get('remaining')}**.",
+        f"- {budget.get('used_percent')}% of the budget used with "
+        f"{budget.get('elapsed_percent')}% of the quarter elapsed.",
+        f"- Planning {locked} {_day(budget.get('lock_date'))}.",
+    ]
+    if budget.get("burnup"):
+        lines += [
+            "",
+            "| Week | Starts | Budget | Committed + change costs | Done |",
+            "| --- | --- | ---: | ---: | ---: |",
+        ]
+        for week in budget["burnup"]:
+            spent = "—" if week.get("spent") is None else week["spent"]
+            done = "—" if week.get("done") is None else week["done"]
+            lines.append(
+                f"| {week.get('label')} | {_day(week.get('start'))} | {week.get('budget')} "
+                f"| {spent} | {done} |"
+            )
+    return lines
+
+
+def _md_section(section: Section, site_url: str, zone: dt.tzinfo) -> list[str]:
+    """A section: its heading, the figures beside its items, then its lists."""
+    facts = section.facts
+    heading = f"## {section.number}. {section.title}"
+    if facts.get("since"):
+        heading += f" ({_moment(facts['since'], zone)})"
+    lines = [heading, ""]
+    if section.key == "budget":  # the budget is its figures; its item only holds minutes
+        return [*lines, *_md_budget(facts), ""]
+    if section.key == "revenue":
+        lines += [
+            f"- Deal ARR behind committed requests: {money(facts.get('committed_arr'))}",
+            f"- Deal ARR behind proposed requests: {money(facts.get('proposed_arr'))}",
+            "",
+        ]
+    if section.key == "ahead":
+        lines += [_md(facts.get("horizons", "")), ""]
+    for part in section.parts:
+        if part.title:
+            lines += [f"### {_md(part.title)}", ""]
+        lines += [_md_item(part.key, item, site_url, zone) for item in part.items]
+        if not part.items:
+            lines.append(f"- {part.empty}")
+        lines.append("")
+    return lines
 
 
 def review_markdown(*, review: WeeklyReview, notes: Iterable[ReviewNote], site_url: str) -> str:
@@ -182,218 +299,38 @@ def review_markdown(*, review: WeeklyReview, notes: Iterable[ReviewNote], site_u
     company = CompanySettings.load()
     zone = company.zone
     notes = list(notes)
-    data = review_display(review, notes)
-    budget = data.get("budget") or {}
-    decisions = data.get("decisions") or {}
-    changes = data.get("ranking_changes") or {}
-    revenue = data.get("revenue") or {}
-    ahead = data.get("ahead") or {}
-    quarter = review.quarter.label
-    out: list[str] = []
-
-    def line(text: str = "") -> None:
-        out.append(text)
-
-    def items(section: list[dict], describe) -> None:
-        if not section:
-            line("- None.")
-        for item in section:
-            line(f"- {_link(item, site_url)}{describe(item)}")
-
-    line(f"# Weekly review {quarter}, week of {_day(review.week_start)}")
-    line()
-    line(f"Generated {_moment(data.get('generated_at'), zone)} ({company.time_zone}).")
+    display = review_display(review, notes)
+    out = [
+        f"# Weekly review {review.quarter.label}, week of {_day(review.week_start)}",
+        "",
+        f"Generated {_moment(display.generated_at, zone)} ({company.time_zone}).",
+    ]
     if review.is_held:
         held_by = review.held_by.full_name if review.held_by else "someone"
-        line(f"Held on {_moment(review.held_at, zone)} by {_md(held_by)}.")
-    line(f"Online: {site_url}{review.get_absolute_url()}")
-    line()
-
-    line("## 1. Budget")
-    line()
-    line(
-        f"- Capacity {_points(budget.get('capacity'))}, sales share {budget.get('share')}%: "
-        f"a sales budget of {_points(budget.get('sales_budget'))}."
-    )
-    line(
-        f"- Committed {budget.get('committed')}, change costs {budget.get('change_costs')}, "
-        f"remaining **{budget.get('remaining')}**."
-    )
-    line(
-        f"- {budget.get('used_percent')}% of the budget used with "
-        f"{budget.get('elapsed_percent')}% of the quarter elapsed."
-    )
-    locked = "locked on" if budget.get("locked") else "locks on"
-    line(f"- Planning {locked} {_day(budget.get('lock_date'))}.")
-    if budget.get("burnup"):
-        line()
-        line("| Week | Starts | Budget | Committed + change costs | Done |")
-        line("| --- | --- | ---: | ---: | ---: |")
-        for week in budget["burnup"]:
-            spent = "—" if week.get("spent") is None else week["spent"]
-            done = "—" if week.get("done") is None else week["done"]
-            line(
-                f"| {week.get('label')} | {_day(week.get('start'))} | {week.get('budget')} "
-                f"| {spent} | {done} |"
-            )
-    line()
-
-    line("## 2. Decisions needed")
-    line()
-    line("### Proposed requests awaiting approval")
-    line()
-    items(
-        decisions.get("proposed") or [],
-        lambda i: (
-            f" — #{i.get('position')}, {_points(i.get('estimate'))} "
-            f"({i.get('cumulative')} cumulative), {money(i.get('arr'))} ARR"
-        ),
-    )
-    line()
-    line("### Swaps awaiting a decision")
-    line()
-    items(
-        decisions.get("swaps") or [],
-        lambda i: f" — costs {_points(i.get('cost'))}; proposed by {_md(i.get('proposed_by'))}",
-    )
-    line()
-    line("### Requests needing an estimate")
-    line()
-    items(decisions.get("needs_estimate") or [], lambda i: f" — #{i.get('position')}")
-    line()
-
-    since = changes.get("since")
-    line(
-        "## 3. Ranking changes since the last review"
-        + (f" ({_moment(since, zone)})" if since else "")
-    )
-    line()
-    line("### New")
-    line()
-    items(changes.get("new") or [], lambda i: f" — at #{i.get('position')}")
-    line()
-    line("### Moved")
-    line()
-    items(
-        changes.get("moved") or [],
-        lambda i: (
-            f" — moved {_signed(i.get('delta') or 0)} ({i.get('from')} → {i.get('to')})"
-            + (f" by {_md(', '.join(i['by']))}" if i.get("by") else "")
-        ),
-    )
-    line()
-    line("### Removed")
-    line()
-    items(
-        changes.get("removed") or [],
-        lambda i: f" — was #{i.get('from')}, now {_md(i.get('status', ''))}",
-    )
-    line()
-
-    line("## 4. Commitments in flight")
-    line()
-    items(
-        data.get("commitments") or [],
-        lambda i: (
-            f" — {_md(i.get('status', ''))}, {i.get('points_done')} of "
-            f"{_points(i.get('points'))} done"
-            + (f"; **at risk**: {_md(i.get('risk', ''))}" if i.get("at_risk") else "")
-        ),
-    )
-    line()
-
-    line("## 5. Mid-quarter changes since the last review")
-    line()
-    items(
-        data.get("changes") or [],
-        lambda i: (
-            f" — {_md(i.get('kind', ''))} of {_points(i.get('points'))}, cost "
-            f"{_points(i.get('cost'))} (sunk {i.get('sunk')} + penalty {i.get('penalty')}); "
-            f"{_md(i.get('by', ''))}, {_moment(i.get('at'), zone)}"
-            + (f": “{_md(i['reason'])}”" if i.get("reason") else "")
-        ),
-    )
-    line()
-
-    line("## 6. Revenue")
-    line()
-    line(f"- Deal ARR behind committed requests: {money(revenue.get('committed_arr'))}")
-    line(f"- Deal ARR behind proposed requests: {money(revenue.get('proposed_arr'))}")
-    line()
-    line("### Deals closing this quarter that wait on uncommitted requests")
-    line()
-    items(
-        revenue.get("closing_deals") or [],
-        lambda i: (
-            f" — {_md(i.get('customer', ''))}, {money(i.get('amount'))}, closing "
-            f"{_day(i.get('expected_close'))}; needs "
-            + "; ".join(f"“{_md(title)}”" for title in i.get("requests") or [])
-        ),
-    )
-    line()
-
-    line("## 7. Looking ahead")
-    line()
-    line(_md(ahead.get("horizons", "")))
-    line()
-    following = ahead.get("next_quarter")
-    if following:
-        line(f"### Next quarter's ranking ({_md(following.get('label', ''))})")
-        line()
-        items(
-            following.get("ranking") or [],
-            lambda i: (
-                f" — #{i.get('position')}, "
-                + (_points(i["estimate"]) if i.get("estimate") is not None else "not estimated")
-            ),
-        )
-    else:
-        line("### Next quarter's ranking")
-        line()
-        line("- No next quarter is set up yet.")
-    line()
-    line("### Deferred requests")
-    line()
-    items(ahead.get("deferred") or [], lambda i: f" — to {_md(i.get('to') or 'a later quarter')}")
-    line()
-
-    line("## 8. Follow-ups from the last meeting")
-    line()
-    for item in data.get("follow_ups") or []:
-        line(
-            f"- **{_md(item.get('kind', ''))}** on {_link(item, site_url)} "
-            f"({_md(item.get('by', ''))}, {_moment(item.get('at'), zone)}):"
-        )
-        line(f"  {_md_block(item.get('text', ''))}")
-    if not data.get("follow_ups"):
-        line("- None.")
+        out.append(f"Held on {_moment(review.held_at, zone)} by {_md(held_by)}.")
+    out += [f"Online: {site_url}{review.get_absolute_url()}", ""]
+    for section in display.sections:
+        out += _md_section(section, site_url, zone)
 
     if notes:
-        line()
-        line("## Minutes" + (" (the meeting is still open)" if not review.is_held else ""))
-        line()
-        titles = {
-            item.get("key"): item
-            for _, group in review_item_lists(data)
-            for item in group
-            if item.get("first")
+        out += ["## Minutes" + (" (the meeting is still open)" if not review.is_held else ""), ""]
+        agenda = {
+            item.key: item for section in display.sections for item in section.items if item.first
         }
-        titles["budget"] = data["budget"]
         grouped: dict[str, list[ReviewNote]] = defaultdict(list)
         for note in notes:
             grouped[note.item_key].append(note)
         for key, group in grouped.items():
-            item = titles.get(key) or {"title": group[0].item_title, "url": group[0].url}
-            line(f"### {_link(item, site_url)}")
-            line()
-            line()
+            item = agenda.get(key)
+            title, url = (item.title, item.url) if item else (group[0].item_title, group[0].url)
+            out += [f"### {_link(title, url, site_url)}", ""]
             for note in group:
                 author = note.author.full_name if note.author else "someone"
-                line(
+                out.append(
                     f"- **{note.get_kind_display()}** ({_md(author)}, {_moment(note.at, zone)}): "
                     f"{_md_block(note.text)}"
                 )
-            line()
+            out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -415,7 +352,8 @@ def ics_fold(line: str) -> str:
     """A content line folded at 75 octets (continuations start with a space, which counts);
     never inside a UTF-8 character."""
     parts: list[str] = []
-    current, size, limit = [], 0, ICS_LINE_OCTETS
+    current: list[str] = []
+    size, limit = 0, ICS_LINE_OCTETS
     for char in line:
         octets = len(char.encode())
         if size + octets > limit:
@@ -434,20 +372,28 @@ def _offset(delta: dt.timedelta) -> str:
     return f"{sign}{hours:02d}{minutes:02d}"
 
 
-def _transitions(zone: zoneinfo.ZoneInfo, start: dt.datetime, end: dt.datetime):
+Transition = tuple[dt.datetime, dt.timedelta, dt.timedelta]
+
+
+def _utc_offset(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.timedelta:
+    # A time in a ZoneInfo zone always has an offset; only naive datetimes answer None.
+    return moment.astimezone(zone).utcoffset() or dt.timedelta(0)
+
+
+def _transitions(zone: zoneinfo.ZoneInfo, start: dt.datetime, end: dt.datetime) -> list[Transition]:
     """(instant in UTC, offset before, offset after) of each change of the zone's UTC offset."""
-    found = []
+    found: list[Transition] = []
     day = dt.timedelta(days=1)
     moment = start
-    before = moment.astimezone(zone).utcoffset()
+    before = _utc_offset(moment, zone)
     while moment < end:
         following = moment + day
-        after = following.astimezone(zone).utcoffset()
+        after = _utc_offset(following, zone)
         if after != before:
             low, high = moment, following  # the change lies in (low, high]: find its minute
             while high - low > dt.timedelta(minutes=1):
                 middle = low + (high - low) / 2
-                if middle.astimezone(zone).utcoffset() == before:
+                if _utc_offset(middle, zone) == before:
                     low = middle
                 else:
                     high = middle
@@ -464,7 +410,13 @@ def _vtimezone(zone: zoneinfo.ZoneInfo, first: dt.datetime) -> list[str]:
     local_begin = begin.astimezone(zone)
     lines = ["BEGIN:VTIMEZONE", f"TZID:{zone.key}"]
 
-    def observance(at_local: dt.datetime, before, after, name, dst) -> None:
+    def observance(
+        at_local: dt.datetime,
+        before: dt.timedelta,
+        after: dt.timedelta,
+        name: str | None,
+        dst: bool,
+    ) -> None:
         kind = "DAYLIGHT" if dst else "STANDARD"
         lines.extend(
             [
@@ -477,7 +429,7 @@ def _vtimezone(zone: zoneinfo.ZoneInfo, first: dt.datetime) -> list[str]:
             ]
         )
 
-    start_offset = local_begin.utcoffset()
+    start_offset = _utc_offset(begin, zone)
     observance(
         local_begin.replace(tzinfo=None),
         start_offset,

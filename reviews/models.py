@@ -14,7 +14,7 @@ class WeeklyReview(models.Model):
 
     One per (quarter, week start) in the database, so retries, two workers or a missed beat
     never make two. `data` holds the eight sections in the shape of `format_version` (see
-    budgets/reviews.py); it is written once, when the review is generated.
+    `reviews.snapshot.Snapshot`); it is written once, when the review is generated.
     """
 
     FORMAT_VERSION = 1

@@ -9,8 +9,9 @@ note or "held" re-renders meeting mode with a 400 and the reason, and nothing is
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import allowed_to
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action, can
 from budgets.models import CompanySettings
 from budgets.selectors import quarter_current
@@ -32,7 +34,7 @@ from commitments.burnup import burnup_svg
 from config.celery import QueueUnavailable
 from reviews import export as review_export
 from reviews import services as reviews
-from reviews.export import meeting_calendar, review_display, review_item_lists
+from reviews.export import NoteFailure, meeting_calendar, review_display
 from reviews.models import ReviewNote, WeeklyReview
 
 REVIEWS_PER_PAGE = 50
@@ -42,7 +44,7 @@ QUEUE_UNREACHABLE = (
 )
 TEMPLATES = "reviews/"
 
-ReviewView = Callable[[HttpRequest, WeeklyReview], HttpResponse]
+ReviewView = Callable[[AuthenticatedHttpRequest, WeeklyReview], HttpResponse]
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -54,11 +56,13 @@ def _not_found(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, TEMPLATES + "not_found.html", {"message": message}, status=404)
 
 
-def _review_page(view: ReviewView) -> Callable[..., HttpResponse]:
+def _review_page(
+    view: ReviewView,
+) -> Callable[[AuthenticatedHttpRequest, str, str], HttpResponse]:
     """Resolve the URL's quarter label and week into the review, or a 404 that says why."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, label: str, week: str) -> HttpResponse:
+    def wrapped(request: AuthenticatedHttpRequest, label: str, week: str) -> HttpResponse:
         try:
             review = reviews.review_for_page(label=label, week=week)
         except Http404 as error:
@@ -72,9 +76,9 @@ def _this_week(company: CompanySettings) -> dt.date:
     return reviews.week_start_for(company.today())
 
 
-def _chart(data: dict, review: WeeklyReview) -> str:
+def _chart(budget: Mapping[str, Any], review: WeeklyReview) -> str:
     weeks = []
-    for number, week in enumerate(data.get("budget", {}).get("burnup") or [], start=1):
+    for number, week in enumerate(budget.get("burnup") or [], start=1):
         if not isinstance(week.get("start"), dt.date) or not isinstance(week.get("end"), dt.date):
             return ""  # a snapshot this page cannot read as dates gets the table only
         weeks.append(
@@ -97,29 +101,22 @@ def _chart(data: dict, review: WeeklyReview) -> str:
 
 
 def _review_context(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     review: WeeklyReview,
     *,
     company: CompanySettings | None = None,
     meeting: bool = False,
-    failure: dict | None = None,
-) -> dict:
-    """What the review's templates need: the snapshot with its minutes placed per item."""
+    failure: NoteFailure | None = None,
+) -> dict[str, Any]:
+    """What the review's templates need: its sections with the minutes placed per item."""
     company = company or CompanySettings.load()
-    notes = list(review.notes.select_related("author"))
-    agenda = reviews.review_items(review) if meeting else {}
-    data = review_display(review, notes, agenda=agenda)
-    if failure:
-        items = (item for _, section in review_item_lists(data) for item in section)
-        for item in [data["budget"], *items]:
-            if item.get("key") == failure["item_key"] and item.get("first"):
-                item["failure"] = failure
+    display = review_display(review, review.notes.select_related("author"), failure=failure)
     return {
         "review": review,
-        "data": data,
+        "display": display,
         "week": review.week_start.isoformat(),
         "label": review.quarter.label,
-        "chart": _chart(data, review),
+        "chart": _chart(display.section("budget").facts, review),
         "company": company,
         "can_run": can(request.user, Action.RUN_REVIEW),
         "meeting": meeting,
@@ -129,7 +126,7 @@ def _review_context(
 
 
 def _progress_page(
-    request: HttpRequest, review: WeeklyReview, *, status: int = 200
+    request: AuthenticatedHttpRequest, review: WeeklyReview, *, status: int = 200
 ) -> HttpResponse:
     """Where a review that is not ready yet stands: queued, running, or failed and why."""
     company = CompanySettings.load()
@@ -150,7 +147,7 @@ def _progress_page(
     return render(request, template, context, status=status)
 
 
-def _current_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
+def _current_page(request: AuthenticatedHttpRequest, *, status: int = 200) -> HttpResponse:
     """The newest ready review of the current quarter, or a page saying there is none yet."""
     company = CompanySettings.load()
     today = company.today()
@@ -172,11 +169,11 @@ def _current_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
 
 
 def _meeting_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     review: WeeklyReview,
     *,
     status: int = 200,
-    failure: dict | None = None,
+    failure: NoteFailure | None = None,
 ) -> HttpResponse:
     if review.status != WeeklyReview.Status.READY:
         # Nothing to show item by item yet: where the review stands, and the refusal on top.
@@ -198,13 +195,13 @@ def _refusal(error: ValidationError) -> tuple[dict[str, str], str]:
 
 @allowed_to(Action.VIEW_REVIEWS)
 @require_safe
-def review_current(request: HttpRequest) -> HttpResponse:
+def review_current(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _current_page(request)
 
 
 @allowed_to(Action.VIEW_REVIEWS)
 @require_safe
-def review_archive(request: HttpRequest) -> HttpResponse:
+def review_archive(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every review, newest week first, 50 a page."""
     page = Paginator(reviews.review_archive(), REVIEWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -216,7 +213,7 @@ def review_archive(request: HttpRequest) -> HttpResponse:
 
 @allowed_to(Action.RUN_REVIEW)
 @require_POST
-def review_prepare(request: HttpRequest) -> HttpResponse:
+def review_prepare(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask for this week's review now; then its progress page (or the review, if ready)."""
     company = CompanySettings.load()
     quarter = quarter_current(today=company.today())
@@ -243,7 +240,7 @@ def review_prepare(request: HttpRequest) -> HttpResponse:
 
 @allowed_to(Action.VIEW_REVIEWS)
 @require_safe
-def review_status(request: HttpRequest, pk: int) -> HttpResponse:
+def review_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The progress of one review. htmx polls it every 2 s; once the review is ready the
     browser is sent to it (HX-Redirect), and a plain request is redirected there."""
     review = WeeklyReview.objects.select_related("quarter").filter(pk=pk).first()
@@ -259,7 +256,7 @@ def review_status(request: HttpRequest, pk: int) -> HttpResponse:
 @allowed_to(Action.VIEW_REVIEWS)
 @require_safe
 @_review_page
-def review_detail(request: HttpRequest, review: WeeklyReview) -> HttpResponse:
+def review_detail(request: AuthenticatedHttpRequest, review: WeeklyReview) -> HttpResponse:
     if review.status != WeeklyReview.Status.READY:
         return _progress_page(request, review)
     return render(request, TEMPLATES + "detail.html", _review_context(request, review))
@@ -268,7 +265,7 @@ def review_detail(request: HttpRequest, review: WeeklyReview) -> HttpResponse:
 @allowed_to(Action.VIEW_REVIEWS)
 @require_safe
 @_review_page
-def review_print(request: HttpRequest, review: WeeklyReview) -> HttpResponse:
+def review_print(request: AuthenticatedHttpRequest, review: WeeklyReview) -> HttpResponse:
     if review.status != WeeklyReview.Status.READY:
         return _not_found(request, f"The review of the week of {review.week_start} is not ready.")
     return render(request, TEMPLATES + "print.html", _review_context(request, review))
@@ -277,17 +274,25 @@ def review_print(request: HttpRequest, review: WeeklyReview) -> HttpResponse:
 @allowed_to(Action.RUN_REVIEW)
 @require_http_methods(["GET", "HEAD", "POST"])
 @_review_page
-def review_meeting(request: HttpRequest, review: WeeklyReview) -> HttpResponse:
+def review_meeting(request: AuthenticatedHttpRequest, review: WeeklyReview) -> HttpResponse:
     """The review with a form per agenda item to record a decision or a note."""
     if request.method != "POST":
         return _meeting_page(request, review)
-    posted = {name: request.POST.get(name, "") for name in ("item_key", "kind", "text")}
+    item_key, kind, text = (request.POST.get(name, "") for name in ("item_key", "kind", "text"))
     try:
-        note = reviews.review_note_add(actor=request.user, review=review, **posted)
+        note = reviews.review_note_add(
+            actor=request.user, review=review, item_key=item_key, kind=kind, text=text
+        )
     except ValidationError as error:
         fields, message = _refusal(error)
         messages.error(request, f"{message} Nothing was saved.")
-        failure = {**posted, "errors": fields, "message": message}
+        failure: NoteFailure = {
+            "item_key": item_key,
+            "kind": kind,
+            "text": text,
+            "errors": fields,
+            "message": message,
+        }
         return _meeting_page(request, review, status=400, failure=failure)
     messages.success(request, f"{note.get_kind_display()} recorded on “{note.item_title}”.")
     url = reverse("reviews:review_meeting", args=[review.quarter.label, review.week_start])
@@ -297,7 +302,7 @@ def review_meeting(request: HttpRequest, review: WeeklyReview) -> HttpResponse:
 @allowed_to(Action.RUN_REVIEW)
 @require_POST
 @_review_page
-def review_mark_held(request: HttpRequest, review: WeeklyReview) -> HttpResponse:
+def review_mark_held(request: AuthenticatedHttpRequest, review: WeeklyReview) -> HttpResponse:
     try:
         reviews.review_mark_held(actor=request.user, review=review)
     except ValidationError as error:
@@ -314,7 +319,7 @@ def review_mark_held(request: HttpRequest, review: WeeklyReview) -> HttpResponse
 @allowed_to(Action.VIEW_REVIEWS)
 @require_safe
 @_review_page
-def review_markdown(request: HttpRequest, review: WeeklyReview) -> HttpResponse:
+def review_markdown(request: AuthenticatedHttpRequest, review: WeeklyReview) -> HttpResponse:
     if review.status != WeeklyReview.Status.READY:
         return _not_found(request, f"The review of the week of {review.week_start} is not ready.")
     text = review_export.review_markdown(
@@ -328,7 +333,7 @@ def review_markdown(request: HttpRequest, review: WeeklyReview) -> HttpResponse:
 
 @allowed_to(Action.VIEW_REVIEWS)
 @require_safe
-def review_ics(request: HttpRequest) -> HttpResponse:
+def review_ics(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The recurring meeting for a calendar: the company's weekday and time, every week."""
     company = CompanySettings.load()
     text = meeting_calendar(

@@ -136,6 +136,51 @@ def quarter(db):
     )
 
 
+@pytest.fixture
+def next_quarter(quarter):
+    """The quarter right after `quarter`, labelled 2099-Q1."""
+    from budgets.models import Quarter
+
+    return Quarter.objects.create(
+        label="2099-Q1",
+        start=quarter.end + dt.timedelta(days=1),
+        end=quarter.end + dt.timedelta(days=91),
+        capacity_points=400,
+    )
+
+
+@pytest.fixture
+def settings_row() -> None:
+    """The company settings row. A migration creates it; a test that flushed the database may
+    have removed it. Modules ask for it with `pytest.mark.usefixtures("settings_row")`."""
+    from budgets.models import CompanySettings
+
+    CompanySettings.load()
+
+
+@pytest.fixture
+def pm(cast):
+    """The cast's product manager."""
+    from accounts.models import Role
+
+    return cast[Role.PRODUCT_MANAGER]
+
+
+@pytest.fixture
+def product(cast):
+    """The cast's product leader, who decides on commitments."""
+    from accounts.models import Role
+
+    return cast[Role.PRODUCT_LEADER]
+
+
+@pytest.fixture
+def product_client(client, product):
+    """The test client, logged in as the product leader."""
+    client.force_login(product)
+    return client
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """Say plainly which real parts the run used, so a log shows the browser tests ran."""
     from django.conf import settings
@@ -209,6 +254,52 @@ def deliver_events(db) -> Callable[[], int]:
     from events.dispatch import events_dispatch_pending
 
     def deliver() -> int:
-        return events_dispatch_pending(grace=dt.timedelta(0))
+        # Subscribers publish events of their own (a crossing of the cut line): deliver
+        # until nothing is left, as the tasks queued at their commits would.
+        delivered = 0
+        for _ in range(10):
+            count = events_dispatch_pending(grace=dt.timedelta(0))
+            if not count:
+                break
+            delivered += count
+        return delivered
 
     return deliver
+
+
+@pytest.fixture
+def random_mover() -> Callable[..., Callable[[], int]]:
+    """A job for `run_together`: a sales leader making `moves` random moves in `quarter`'s
+    ranking, reading the board again whenever another leader moved first (409)."""
+    import random
+
+    from feature_requests.ranking import RankingChanged, ranked, ranking_move, ranking_version
+
+    def mover(quarter, actor, *, seed: int, moves: int) -> Callable[[], int]:
+        def job() -> int:
+            rng = random.Random(seed)
+            applied = 0
+            while applied < moves:
+                # The version first, then the rows: a board is never newer than its version.
+                version = ranking_version(quarter)
+                order = list(ranked(quarter).values_list("id", flat=True))
+                moving = rng.choice(order)
+                others = [pk for pk in order if pk != moving]
+                index = rng.randint(0, len(others))
+                try:
+                    ranking_move(
+                        actor=actor,
+                        quarter=quarter,
+                        request_id=moving,
+                        after_id=others[index - 1] if index else None,
+                        before_id=others[index] if index < len(others) else None,
+                        version=version,
+                    )
+                    applied += 1
+                except RankingChanged:
+                    continue
+            return applied
+
+        return job
+
+    return mover

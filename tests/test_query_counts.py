@@ -8,15 +8,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from budgets.models import CompanySettings, Quarter
+from budgets.models import Quarter
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def settings_row():
-    # A migration creates it; a test that flushed the database may have removed it.
-    CompanySettings.load()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("settings_row")]
 
 
 def add_quarters(count: int) -> None:

@@ -5,17 +5,19 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts.decorators import allowed_to
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action, can
 from budgets.models import Quarter
 from budgets.selectors import quarter_current, quarter_list
 from commitments.board import board_for
+from config.forms import errors_text
 from feature_requests.forms.ranking import MoveForm
 from feature_requests.ranking import RankingChanged, RankingError, ranking_move
 
@@ -23,7 +25,7 @@ BOARD_TEMPLATE = "commitments/board.html"
 
 
 @allowed_to(Action.VIEW_REQUESTS)
-def board_current(request: HttpRequest) -> HttpResponse:
+def board_current(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The current quarter's board, or the next one's between quarters."""
     quarter = quarter_current() or quarter_list().first()
     if quarter is None:
@@ -32,7 +34,9 @@ def board_current(request: HttpRequest) -> HttpResponse:
     return redirect("commitments:board", label=quarter.label)
 
 
-def _board_context(request: HttpRequest, quarter: Quarter, **extra) -> dict:
+def _board_context(
+    request: AuthenticatedHttpRequest, quarter: Quarter, **extra: object
+) -> dict[str, object]:
     return {
         "board": board_for(quarter=quarter),
         "quarter": quarter,
@@ -42,7 +46,7 @@ def _board_context(request: HttpRequest, quarter: Quarter, **extra) -> dict:
 
 
 @allowed_to(Action.VIEW_REQUESTS)
-def board(request: HttpRequest, label: str) -> HttpResponse:
+def board(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
     quarter = get_object_or_404(Quarter, label=label)
     context = _board_context(request, quarter, quarters=quarter_list())
     return render(request, BOARD_TEMPLATE, context)
@@ -50,7 +54,7 @@ def board(request: HttpRequest, label: str) -> HttpResponse:
 
 @allowed_to(Action.RANK)
 @require_POST
-def board_move(request: HttpRequest, label: str) -> HttpResponse:
+def board_move(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
     """Apply one move and answer with the updated board (htmx) or a redirect (no JS)."""
     quarter = get_object_or_404(Quarter, label=label)
     form = MoveForm(request.POST)
@@ -58,7 +62,7 @@ def board_move(request: HttpRequest, label: str) -> HttpResponse:
     moved_id = None
     if not form.is_valid():
         status = 400
-        message = " ".join(error for errors in form.errors.values() for error in errors)
+        message = errors_text(form)
     else:
         data = form.cleaned_data
         moved_id = data["request"]
@@ -93,7 +97,7 @@ def board_move(request: HttpRequest, label: str) -> HttpResponse:
 
 
 @allowed_to(Action.VIEW_REQUESTS)
-def board_export(request: HttpRequest, label: str) -> HttpResponse:
+def board_export(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
     quarter = get_object_or_404(Quarter, label=label)
     board = board_for(quarter=quarter)
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from accounts.decorators import allowed_to
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action
 from budgets.models import Quarter
 from budgets.selectors import company_today, quarter_current, quarter_list
@@ -17,7 +18,7 @@ from commitments.burnup import burnup_svg
 
 @allowed_to(Action.VIEW_BUDGET)
 @require_safe
-def budget_current(request: HttpRequest) -> HttpResponse:
+def budget_current(request: AuthenticatedHttpRequest) -> HttpResponse:
     quarter = quarter_current()
     if quarter is None:
         messages.info(request, "No quarter is under way today, so there is no budget to show.")
@@ -27,7 +28,7 @@ def budget_current(request: HttpRequest) -> HttpResponse:
 
 @allowed_to(Action.VIEW_BUDGET)
 @require_safe
-def budget_page(request: HttpRequest, label: str) -> HttpResponse:
+def budget_page(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
     quarter = get_object_or_404(Quarter, label=label)
     page = budget_page_for(quarter=quarter)
     chart = burnup_svg(weeks=page.weeks, title=f"Burn-up of {quarter.label}'s sales budget by week")
@@ -40,7 +41,7 @@ def budget_page(request: HttpRequest, label: str) -> HttpResponse:
 
 @allowed_to(Action.VIEW_BUDGET)
 @require_safe
-def roadmap(request: HttpRequest) -> HttpResponse:
+def roadmap(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = company_today()
     return render(
         request, "commitments/roadmap.html", {"columns": roadmap_for(today=today), "today": today}

@@ -7,7 +7,6 @@ from with a 400, the reason at the top and next to the field it is about; nothin
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -19,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import allowed_to
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action, can
 from budgets.models import Quarter
 from budgets.selectors import quarter_list
@@ -46,7 +46,7 @@ from commitments.forms import (
 from commitments.models import Commitment, DropTerms, LedgerEntry, SwapProposal
 from commitments.selectors import budget_figures
 from commitments.services import PROGRESS_STATUSES
-from config.forms import add_service_errors, errors_text
+from config.forms import RowFailure, add_service_errors, errors_text
 from feature_requests.models import FeatureRequest
 
 QUEUE_TEMPLATE = "commitments/decisions/queue.html"
@@ -54,16 +54,6 @@ COMMITMENTS_TEMPLATE = "commitments/decisions/commitments.html"
 DROP_TEMPLATE = "commitments/decisions/drop.html"
 SWAP_FORM_TEMPLATE = "commitments/decisions/swap_form.html"
 SWAP_TEMPLATE = "commitments/decisions/swap.html"
-
-
-@dataclass(frozen=True)
-class RowFailure:
-    """A refused action on one row of a list page: shown in that row, with what was typed."""
-
-    pk: int
-    action: str
-    data: QueryDict
-    errors: dict[str, str] = field(default_factory=dict)  # field name -> message
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -75,7 +65,8 @@ def _field_errors(form: Form) -> dict[str, str]:
     collected: dict[str, list[str]] = {}
     for name, errors in form.errors.items():
         key = "form" if name == NON_FIELD_ERRORS or name in hidden else name
-        collected.setdefault(key, []).extend(errors)
+        # An ErrorList yields its messages as str (the stubs say ValidationError or str).
+        collected.setdefault(key, []).extend(str(error) for error in errors)
     return {key: " ".join(errors) for key, errors in collected.items()}
 
 
@@ -100,7 +91,7 @@ def _posted(request: HttpRequest) -> QueryDict | None:
 
 
 def _queue_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     quarter: Quarter | None,
     terms: DropTerms,
     *,
@@ -121,14 +112,18 @@ def _queue_page(
 
 
 @allowed_to(Action.DECIDE)
-def decision_queue(request: HttpRequest) -> HttpResponse:
+def decision_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The quarter's proposed requests (above the cut line) first, then the rest, then swaps."""
     terms = DropTerms.load()
     return _queue_page(request, _page_quarter(request, terms), terms)
 
 
 def _decision_refused(
-    request: HttpRequest, feature: FeatureRequest, action: str, message: str, form: Form
+    request: AuthenticatedHttpRequest,
+    feature: FeatureRequest,
+    action: str,
+    message: str,
+    form: Form,
 ) -> HttpResponse:
     """Show the queue the request was decided from, with the reason it was refused."""
     messages.error(request, message)
@@ -146,7 +141,7 @@ def _decided_request(pk: int) -> FeatureRequest:
 
 @allowed_to(Action.DECIDE)
 @require_POST
-def request_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def request_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     feature = _decided_request(pk)
     form = ApproveForm(request.POST)
     if form.is_valid():
@@ -160,7 +155,7 @@ def request_approve(request: HttpRequest, pk: int) -> HttpResponse:
             over = " It goes over budget, with your override." if commitment.over_budget else ""
             messages.success(
                 request,
-                f"“{feature.title}” committed for {feature.quarter.label}: "
+                f"“{feature.title}” committed for {commitment.quarter.label}: "
                 f"{commitment.points} points.{over}",
             )
             return redirect(_url("commitments:decision_queue", feature.quarter))
@@ -175,7 +170,7 @@ def request_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @allowed_to(Action.DECIDE)
 @require_POST
-def request_decline(request: HttpRequest, pk: int) -> HttpResponse:
+def request_decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     feature = _decided_request(pk)
     form = DeclineForm(request.POST)
     if form.is_valid():
@@ -199,7 +194,7 @@ def request_decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @allowed_to(Action.DECIDE)
 @require_POST
-def request_defer(request: HttpRequest, pk: int) -> HttpResponse:
+def request_defer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     feature = _decided_request(pk)
     form = DeferForm(request.POST)
     if form.is_valid():
@@ -227,7 +222,7 @@ def request_defer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _commitments_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     quarter: Quarter | None,
     terms: DropTerms,
     *,
@@ -257,7 +252,7 @@ def _commitments_page(
 
 
 @allowed_to(Action.VIEW_BUDGET)
-def commitment_list(request: HttpRequest) -> HttpResponse:
+def commitment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     terms = DropTerms.load()
     return _commitments_page(request, _page_quarter(request, terms), terms)
 
@@ -271,7 +266,7 @@ def _commitment_or_404(pk: int) -> Commitment:
 
 @allowed_to(Action.UPDATE_PROGRESS)
 @require_POST
-def commitment_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def commitment_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     commitment = _commitment_or_404(pk)
     title = commitment.request.title
     form = ProgressForm(request.POST)
@@ -300,7 +295,7 @@ def commitment_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @allowed_to(Action.DROP)
 @require_http_methods(["GET", "POST"])
-def commitment_drop(request: HttpRequest, pk: int) -> HttpResponse:
+def commitment_drop(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A confirmation that states the drop's cost; the POST confirms that very cost."""
     commitment = _commitment_or_404(pk)
     title = commitment.request.title
@@ -347,7 +342,7 @@ def _dropped_message(title: str, points: int, entry: LedgerEntry) -> str:
 
 @allowed_to(Action.PROPOSE_SWAP)
 @require_http_methods(["GET", "POST"])
-def swap_create(request: HttpRequest) -> HttpResponse:
+def swap_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     terms = DropTerms.load()
     quarter = _page_quarter(request, terms)
     if quarter is None:
@@ -394,7 +389,7 @@ def _swap_or_404(pk: int) -> SwapProposal:
 
 
 def _swap_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     swap: SwapProposal,
     *,
     status: int = 200,
@@ -417,13 +412,13 @@ def _swap_page(
 
 
 @allowed_to(Action.VIEW_BUDGET)
-def swap_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def swap_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _swap_page(request, _swap_or_404(pk))
 
 
 @allowed_to(Action.DECIDE)
 @require_POST
-def swap_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def swap_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     swap = _swap_or_404(pk)
     form = SwapApproveForm(request.POST)
     if form.is_valid():
@@ -446,7 +441,7 @@ def swap_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @allowed_to(Action.DECIDE)
 @require_POST
-def swap_reject(request: HttpRequest, pk: int) -> HttpResponse:
+def swap_reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     swap = _swap_or_404(pk)
     form = SwapRejectForm(request.POST)
     if form.is_valid():

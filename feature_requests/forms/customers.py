@@ -1,13 +1,23 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.validators import MaxValueValidator
 
 from accounts.models import Role, User
+from config.forms import form_field
 from feature_requests import crm_import
 from feature_requests import customers as customer_services
 from feature_requests.models import Customer, Deal
+
+# django-stubs makes ModelForm generic in the model; Django's takes no subscript at runtime.
+if TYPE_CHECKING:
+    _CustomerFormBase = forms.ModelForm[Customer]
+    _DealFormBase = forms.ModelForm[Deal]
+else:
+    _CustomerFormBase = _DealFormBase = forms.ModelForm
 
 MONEY_ERRORS = {
     "invalid": "Enter a whole amount without a currency sign, such as 120000.",
@@ -42,7 +52,7 @@ def cap_money(field: forms.IntegerField) -> None:
     field.widget.attrs["max"] = crm_import.MAX_MONEY
 
 
-class CustomerForm(forms.ModelForm):
+class CustomerForm(_CustomerFormBase):
     crm_url = crm_url_field()
 
     class Meta:
@@ -56,9 +66,9 @@ class CustomerForm(forms.ModelForm):
             "arr": MONEY_ERRORS,
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cap_money(self.fields["arr"])
+        cap_money(form_field(self, "arr", forms.IntegerField))
 
     def clean_name(self) -> str:
         name = customer_services.clean_name(self.cleaned_data["name"])
@@ -69,7 +79,7 @@ class CustomerForm(forms.ModelForm):
         return name
 
 
-class DealForm(forms.ModelForm):
+class DealForm(_DealFormBase):
     """A deal. Reps do not pick an owner: a deal they write down is theirs."""
 
     crm_url = crm_url_field()
@@ -95,10 +105,10 @@ class DealForm(forms.ModelForm):
             },
         }
 
-    def __init__(self, *args, actor: User, **kwargs) -> None:
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.actor = actor
-        cap_money(self.fields["amount"])
+        cap_money(form_field(self, "amount", forms.IntegerField))
         if actor.role == Role.SALES_REP:
             # Not shown, and a forged value is ignored: the owner is the rep (see clean).
             del self.fields["owner"]
@@ -107,7 +117,7 @@ class DealForm(forms.ModelForm):
             if self.instance.owner_id:
                 # A deal whose rep has left stays editable without reassigning it at once.
                 owners = owners | User.objects.filter(pk=self.instance.owner_id)
-            self.fields["owner"].queryset = owners.distinct()
+            form_field(self, "owner", forms.ModelChoiceField).queryset = owners.distinct()
 
     def clean_name(self) -> str:
         name = customer_services.clean_name(self.cleaned_data["name"])
@@ -115,11 +125,13 @@ class DealForm(forms.ModelForm):
             raise forms.ValidationError("Enter the deal's name.")
         return name
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()  # a ModelForm's clean returns its cleaned_data
         if "owner" not in self.fields:
-            data["owner"] = self.instance.owner if self.instance.owner_id else self.actor
-        return data
+            self.cleaned_data["owner"] = (
+                self.instance.owner if self.instance.owner_id else self.actor
+            )
+        return self.cleaned_data
 
 
 class DealFilterForm(forms.Form):

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.db.models import Q, QuerySet
 
 from accounts.models import Role, User
 from budgets.models import Quarter
+from config.forms import form_field
 from feature_requests.models import (
     MAX_COMMENT_LENGTH,
     MAX_ESTIMATE_POINTS,
     MAX_PROBLEM_LENGTH,
+    MAX_TITLE_LENGTH,
     Deal,
     FeatureRequest,
     RequestDeal,
@@ -21,7 +26,7 @@ MAX_DEAL_ROWS = 50
 
 class RequestForm(forms.Form):
     title = forms.CharField(
-        max_length=140,
+        max_length=MAX_TITLE_LENGTH,
         error_messages={
             "required": "Give the request a title.",
             "max_length": "Keep the title to %(limit_value)d characters (it has %(show_value)d).",
@@ -45,9 +50,9 @@ class RequestForm(forms.Form):
         help_text="When the customer needs it. The sales leader picks the quarter it is ranked in.",
     )
 
-    def __init__(self, *args, quarters: QuerySet[Quarter], **kwargs) -> None:
+    def __init__(self, *args: Any, quarters: QuerySet[Quarter], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["quarter"].queryset = quarters
+        form_field(self, "quarter", forms.ModelChoiceField).queryset = quarters
 
 
 def deals_for(*, user: User, request: FeatureRequest | None = None) -> QuerySet[Deal]:
@@ -72,16 +77,25 @@ class DealLinkForm(forms.Form):
         choices=RequestDeal.Criticality.choices, initial=RequestDeal.Criticality.IMPORTANT
     )
 
-    def __init__(self, *args, deals: QuerySet[Deal], **kwargs) -> None:
+    def __init__(self, *args: Any, deals: QuerySet[Deal], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["deal"].queryset = deals
+        form_field(self, "deal", forms.ModelChoiceField).queryset = deals
 
 
-class BaseDealLinkFormSet(forms.BaseFormSet):
+# django-stubs makes these generic in the form or model; Django's take no subscript at runtime.
+if TYPE_CHECKING:
+    _DealLinkFormSetBase = forms.BaseFormSet[DealLinkForm]
+    _RequestChoiceFieldBase = forms.ModelChoiceField[FeatureRequest]
+else:
+    _DealLinkFormSetBase = forms.BaseFormSet
+    _RequestChoiceFieldBase = forms.ModelChoiceField
+
+
+class BaseDealLinkFormSet(_DealLinkFormSetBase):
     def clean(self) -> None:
         if any(self.errors):
             return
-        seen = set()
+        seen: set[int] = set()
         for form in self.forms:
             deal = form.cleaned_data.get("deal")
             if deal is None:
@@ -110,7 +124,7 @@ DealLinkFormSet = forms.formset_factory(
 
 
 def deal_link_formset(
-    *, user: User, data=None, request: FeatureRequest | None = None
+    *, user: User, data: Mapping[str, Any] | None = None, request: FeatureRequest | None = None
 ) -> BaseDealLinkFormSet:
     initial = None
     if request is not None:
@@ -118,12 +132,15 @@ def deal_link_formset(
             {"deal": link.deal_id, "criticality": link.criticality}
             for link in request.deal_links.order_by("id")
         ]
-    return DealLinkFormSet(
+    formset = DealLinkFormSet(
         data,
         initial=initial,
         prefix="deals",
         form_kwargs={"deals": deals_for(user=user, request=request)},
     )
+    # formset_factory's class subclasses BaseDealLinkFormSet; its stub says BaseFormSet only.
+    assert isinstance(formset, BaseDealLinkFormSet)
+    return formset
 
 
 class CommentForm(forms.Form):
@@ -149,9 +166,9 @@ class AcceptForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, quarters: QuerySet[Quarter], **kwargs) -> None:
+    def __init__(self, *args: Any, quarters: QuerySet[Quarter], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["quarter"].queryset = quarters
+        form_field(self, "quarter", forms.ModelChoiceField).queryset = quarters
 
 
 class DeclineForm(forms.Form):
@@ -163,10 +180,10 @@ class DeclineForm(forms.Form):
     )
 
 
-class RequestNumberField(forms.ModelChoiceField):
+class RequestNumberField(_RequestChoiceFieldBase):
     """A request chosen from a list or typed as its number ("12" or "#12")."""
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> FeatureRequest | None:
         if isinstance(value, str):
             value = value.strip().removeprefix("#").strip()
         return super().to_python(value)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
@@ -10,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import allowed_to
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Role
 from accounts.permissions import Action, can, require
 from feature_requests import crm_import as crm_csv
@@ -19,14 +23,16 @@ from feature_requests.models import Customer, Deal
 
 TEMPLATES = "feature_requests/customers/"
 
+_Saved = TypeVar("_Saved")
 
-def _form_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+
+def _form_page(request: HttpRequest, template: str, context: Mapping[str, object]) -> HttpResponse:
     """Re-render a form; a 400 when it was submitted with errors."""
     status = 400 if request.method == "POST" else 200
     return render(request, TEMPLATES + template, context, status=status)
 
 
-def _saved(form: BaseForm, save) -> object | None:
+def _saved(form: BaseForm, save: Callable[[], _Saved]) -> _Saved | None:
     """Call the service; a rule it enforces that the form could not see (a rep made
     inactive meanwhile, a name taken a moment ago) becomes a form error, not a 500."""
     try:
@@ -38,7 +44,7 @@ def _saved(form: BaseForm, save) -> object | None:
 
 @allowed_to(Action.VIEW_CUSTOMERS)
 @require_GET
-def customer_list(request: HttpRequest) -> HttpResponse:
+def customer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     customers = list(customer_services.customer_list())
     return render(
         request,
@@ -55,7 +61,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 @allowed_to(Action.VIEW_CUSTOMERS)
 @require_GET
-def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
     deals = list(customer_services.customer_deals(customer=customer))
     return render(
@@ -75,7 +81,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @allowed_to(Action.EDIT_CUSTOMERS)
 @require_http_methods(["GET", "POST"])
-def customer_create(request: HttpRequest) -> HttpResponse:
+def customer_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CustomerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         customer = _saved(
@@ -89,7 +95,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
 
 @allowed_to(Action.EDIT_CUSTOMERS)
 @require_http_methods(["GET", "POST"])
-def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
     form = CustomerForm(request.POST if request.method == "POST" else None, instance=customer)
     if request.method == "POST" and form.is_valid():
@@ -109,7 +115,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @allowed_to(Action.VIEW_CUSTOMERS)
 @require_GET
-def deal_list(request: HttpRequest) -> HttpResponse:
+def deal_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """All deals, or a rep's own by default; filterable by stage."""
     filters = DealFilterForm(request.GET)
     data = filters.cleaned_data if filters.is_valid() else {}
@@ -143,8 +149,8 @@ def _deal_form_page(request: HttpRequest, form: DealForm, *, deal: Deal | None) 
 
 @allowed_to(Action.EDIT_CUSTOMERS)
 @require_http_methods(["GET", "POST"])
-def deal_create(request: HttpRequest) -> HttpResponse:
-    initial = {}
+def deal_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    initial: dict[str, str] = {}
     customer_id = request.GET.get("customer", "")
     if customer_id.isdigit():
         initial["customer"] = customer_id
@@ -163,7 +169,7 @@ def deal_create(request: HttpRequest) -> HttpResponse:
 
 @allowed_to(Action.EDIT_CUSTOMERS)
 @require_http_methods(["GET", "POST"])
-def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deal = get_object_or_404(Deal.objects.select_related("customer", "owner"), pk=pk)
     # Before binding the form: it writes the submitted owner onto the deal.
     require(request.user, Action.EDIT_CUSTOMERS, deal)
@@ -186,7 +192,7 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @allowed_to(Action.IMPORT_CUSTOMERS)
 @require_http_methods(["GET", "POST"])
-def crm_import(request: HttpRequest) -> HttpResponse:
+def crm_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = CrmImportForm(request.POST, request.FILES)
     else:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from accounts.decorators import allowed_to
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action
 from budgets.models import Quarter
 from feature_requests.models import RankEvent
 
 
 @allowed_to(Action.VIEW_REQUESTS)
-def ranking_history(request: HttpRequest, label: str) -> HttpResponse:
+def ranking_history(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
     """Every change to the quarter's ranking, newest first: the weekly review reads this."""
     quarter = get_object_or_404(Quarter, label=label)
     events = (

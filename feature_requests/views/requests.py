@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import allowed_to
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Role
 from accounts.permissions import Action, can, require
 from budgets.models import Quarter
@@ -80,7 +81,7 @@ def _default_quarter(
 
 
 @allowed_to(Action.VIEW_REQUESTS)
-def request_list(request: HttpRequest) -> HttpResponse:
+def request_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A rep's own requests; everyone else's view of all of them. Newest first, 50 a page."""
     status = request.GET.get("status", "")
     if status not in Status.values:
@@ -117,7 +118,7 @@ def _request_form_page(
 
 @allowed_to(Action.SUBMIT_REQUEST)
 @require_http_methods(["GET", "POST"])
-def request_create(request: HttpRequest) -> HttpResponse:
+def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = company_today()
     form = RequestForm(
         request.POST or None,
@@ -142,7 +143,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
 
 @allowed_to(Action.EDIT_REQUEST)
 @require_http_methods(["GET", "POST"])
-def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def request_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     feature = get_object_or_404(FeatureRequest.objects.select_related("quarter"), pk=pk)
     require(request.user, Action.EDIT_REQUEST, feature)
     form = RequestForm(
@@ -167,7 +168,7 @@ def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail_page(
-    request: HttpRequest, feature: FeatureRequest, *, status: int = 200, **forms: Form
+    request: AuthenticatedHttpRequest, feature: FeatureRequest, *, status: int = 200, **forms: Form
 ) -> HttpResponse:
     """The request page; a form that failed is passed in bound, to show its errors."""
     user = request.user
@@ -195,13 +196,13 @@ def _detail_page(
 
 
 @allowed_to(Action.VIEW_REQUESTS)
-def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def request_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, _page_request(pk))
 
 
 @allowed_to(Action.COMMENT)
 @require_POST
-def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     feature = _page_request(pk)
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -222,7 +223,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _triage_refused(
-    request: HttpRequest, feature: FeatureRequest, message: str, **forms: Form
+    request: AuthenticatedHttpRequest, feature: FeatureRequest, message: str, **forms: Form
 ) -> HttpResponse:
     """Show why a triage action failed on the request's page, with a 400."""
     messages.error(request, message)
@@ -231,7 +232,7 @@ def _triage_refused(
 
 @allowed_to(Action.TRIAGE)
 @require_POST
-def request_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def request_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     feature = _page_request(pk)
     # Any quarter parses; the service refuses one that has ended, and says so.
     form = AcceptForm(request.POST, quarters=Quarter.objects.all())
@@ -255,7 +256,7 @@ def request_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @allowed_to(Action.TRIAGE)
 @require_POST
-def request_decline(request: HttpRequest, pk: int) -> HttpResponse:
+def request_decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     feature = _page_request(pk)
     form = DeclineForm(request.POST)
     if form.is_valid():
@@ -278,7 +279,7 @@ def request_decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @allowed_to(Action.TRIAGE)
 @require_POST
-def request_merge(request: HttpRequest, pk: int) -> HttpResponse:
+def request_merge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     feature = _page_request(pk)
     form = MergeForm(request.POST)
     if form.is_valid():
@@ -302,7 +303,7 @@ def request_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @allowed_to(Action.TRIAGE)
-def triage_queue(request: HttpRequest) -> HttpResponse:
+def triage_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Submitted requests of the leader's reps (`?all=1`: everyone's), oldest first."""
     everyone = request.GET.get("all") == "1"
     requests = selectors.triage_queue_for(leader=request.user, everyone=everyone)
@@ -330,13 +331,13 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
 
 
 @allowed_to(Action.ESTIMATE)
-def estimate_queue(request: HttpRequest) -> HttpResponse:
+def estimate_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, ESTIMATES_TEMPLATE, {"queue": selectors.estimate_queue()})
 
 
 @allowed_to(Action.ESTIMATE)
 @require_POST
-def request_estimate(request: HttpRequest, pk: int) -> HttpResponse:
+def request_estimate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Estimate from the queue. htmx gets the row back (400 with the message on bad input);
     without JS, a redirect to the queue, or the queue itself with the error on a 400."""
     feature = get_object_or_404(FeatureRequest, pk=pk)

@@ -20,14 +20,8 @@ VALID = {
 }
 
 
-@pytest.fixture
-def leader_client(client, cast):
-    client.force_login(cast[Role.PRODUCT_LEADER])
-    return client
-
-
-def test_it_creates_a_quarter_and_shows_its_budget(leader_client, cast):
-    response = leader_client.post(reverse("budgets:quarter_create"), VALID, follow=True)
+def test_it_creates_a_quarter_and_shows_its_budget(product_client, cast):
+    response = product_client.post(reverse("budgets:quarter_create"), VALID, follow=True)
     quarter = Quarter.objects.get(label="2027-Q1")
     assert quarter.sales_budget == 60
     assert quarter.planning_lock_date == dt.date(2027, 1, 15)
@@ -38,11 +32,11 @@ def test_it_creates_a_quarter_and_shows_its_budget(leader_client, cast):
     assert entry.action == AuditEntry.Action.QUARTER_CREATED
 
 
-def test_it_starts_new_quarters_at_the_default_share(leader_client):
+def test_it_starts_new_quarters_at_the_default_share(product_client):
     from budgets.models import CompanySettings
 
     CompanySettings.objects.update_or_create(pk=1, defaults={"default_sales_share_percent": 7.5})
-    page = leader_client.get(reverse("budgets:quarter_create")).text
+    page = product_client.get(reverse("budgets:quarter_create")).text
     assert 'value="7.5"' in page
 
 
@@ -73,9 +67,9 @@ def test_it_starts_new_quarters_at_the_default_share(leader_client):
     ],
 )
 def test_it_explains_bad_input_next_to_the_field_and_saves_nothing(
-    leader_client, change, field, message
+    product_client, change, field, message
 ):
-    response = leader_client.post(reverse("budgets:quarter_create"), VALID | change)
+    response = product_client.post(reverse("budgets:quarter_create"), VALID | change)
     assert response.status_code == 400
     assert message in response.text
     # The message sits in the field's own group, right by its input.
@@ -85,8 +79,8 @@ def test_it_explains_bad_input_next_to_the_field_and_saves_nothing(
     assert not AuditEntry.objects.exists()
 
 
-def test_it_refuses_an_overlapping_quarter(leader_client, quarter):
-    response = leader_client.post(
+def test_it_refuses_an_overlapping_quarter(product_client, quarter):
+    response = product_client.post(
         reverse("budgets:quarter_create"),
         VALID
         | {
@@ -100,8 +94,8 @@ def test_it_refuses_an_overlapping_quarter(leader_client, quarter):
     assert Quarter.objects.count() == 1
 
 
-def test_it_refuses_a_duplicate_label(leader_client, quarter):
-    response = leader_client.post(
+def test_it_refuses_a_duplicate_label(product_client, quarter):
+    response = product_client.post(
         reverse("budgets:quarter_create"),
         VALID | {"label": quarter.label, "start": "2030-01-01", "end": "2030-03-31"},
     )
@@ -109,7 +103,7 @@ def test_it_refuses_a_duplicate_label(leader_client, quarter):
     assert "A quarter with this label exists already." in response.text
 
 
-def test_it_changes_capacity_and_share_and_records_who_did(leader_client, cast, quarter):
+def test_it_changes_capacity_and_share_and_records_who_did(product_client, cast, quarter):
     url = reverse("budgets:quarter_edit", kwargs={"label": quarter.label})
     form = {
         "label": quarter.label,
@@ -119,7 +113,7 @@ def test_it_changes_capacity_and_share_and_records_who_did(leader_client, cast, 
         "sales_share_percent": "12",
         "planning_lock_date": quarter.planning_lock_date,
     }
-    response = leader_client.post(url, form, follow=True)
+    response = product_client.post(url, form, follow=True)
     assert f"{quarter.label} saved: a sales budget of 60 points." in response.text
     quarter.refresh_from_db()
     assert quarter.sales_budget == 60
@@ -129,9 +123,9 @@ def test_it_changes_capacity_and_share_and_records_who_did(leader_client, cast, 
     assert "Capacity (story points): 400 → 500" in response.text
 
 
-def test_it_keeps_the_saved_quarter_when_an_edit_is_invalid(leader_client, quarter):
+def test_it_keeps_the_saved_quarter_when_an_edit_is_invalid(product_client, quarter):
     url = reverse("budgets:quarter_edit", kwargs={"label": quarter.label})
-    response = leader_client.post(
+    response = product_client.post(
         url,
         {
             "label": "",
@@ -148,9 +142,9 @@ def test_it_keeps_the_saved_quarter_when_an_edit_is_invalid(leader_client, quart
     assert not AuditEntry.objects.exists()
 
 
-def test_it_records_nothing_when_nothing_changed(leader_client, quarter):
+def test_it_records_nothing_when_nothing_changed(product_client, quarter):
     url = reverse("budgets:quarter_edit", kwargs={"label": quarter.label})
-    leader_client.post(
+    product_client.post(
         url,
         {
             "label": quarter.label,
@@ -164,8 +158,8 @@ def test_it_records_nothing_when_nothing_changed(leader_client, quarter):
     assert not AuditEntry.objects.exists()
 
 
-def test_it_answers_404_for_an_unknown_quarter(leader_client):
-    response = leader_client.get(reverse("budgets:quarter_detail", kwargs={"label": "1999-Q1"}))
+def test_it_answers_404_for_an_unknown_quarter(product_client):
+    response = product_client.get(reverse("budgets:quarter_detail", kwargs={"label": "1999-Q1"}))
     assert response.status_code == 404
     assert "Page not found" in response.text
 

@@ -16,7 +16,6 @@ from budgets.models import Quarter
 from commitments.models import Commitment, LedgerEntry, ProgressUpdate
 from commitments.services import commitment_approve, commitment_drop, commitment_progress
 from feature_requests.models import FeatureRequest
-from feature_requests.ranking import ranking_append
 
 pytestmark = pytest.mark.django_db
 
@@ -27,26 +26,13 @@ def figure(page: str, testid: str) -> str:
     return match.group(1).strip()
 
 
-def ranked(cast, quarter: Quarter, title: str, points: int) -> FeatureRequest:
-    request = FeatureRequest.objects.create(
-        title=title,
-        problem="Their auditors ask for it.",
-        submitted_by=cast[Role.SALES_REP],
-        estimate_points=points,
-    )
-    ranking_append(quarter=quarter, request=request, actor=cast[Role.SALES_LEADER])
-    return request
-
-
 @pytest.fixture
-def spent_quarter(cast, quarter):
+def spent_quarter(cast, quarter, rank):
     """Budget 40: 8 points committed, and a 10-point commitment dropped after the planning
     lock with 3 points done: it costs 3 sunk + 2 penalty (25% of 7, rounded up) = 5."""
     product_leader = cast[Role.PRODUCT_LEADER]
-    commitment_approve(actor=product_leader, request=ranked(cast, quarter, "SSO for Acme", 8))
-    dropped = commitment_approve(
-        actor=product_leader, request=ranked(cast, quarter, "Audit log export", 10)
-    )
+    commitment_approve(actor=product_leader, request=rank("SSO for Acme", 8))
+    dropped = commitment_approve(actor=product_leader, request=rank("Audit log export", 10))
     commitment_progress(
         actor=cast[Role.PRODUCT_MANAGER], commitment=dropped, status="in_progress", points_done=3
     )
@@ -65,9 +51,9 @@ def test_it_shows_the_budget_figures(client, cast, spent_quarter):
     assert "10.0<small>%</small>" in page  # share
 
 
-def test_it_shows_budget_used_against_quarter_elapsed(client, cast, quarter):
+def test_it_shows_budget_used_against_quarter_elapsed(client, cast, quarter, rank):
     product_leader = cast[Role.PRODUCT_LEADER]
-    commitment_approve(actor=product_leader, request=ranked(cast, quarter, "SSO", 10))
+    commitment_approve(actor=product_leader, request=rank("SSO", 10))
     client.force_login(cast[Role.SALES_LEADER])
     page = client.get(reverse("commitments:budget", args=[quarter.label])).text
     # 10 of 40 points; day 21 of a 91-day quarter.
@@ -80,10 +66,10 @@ def test_it_shows_budget_used_against_quarter_elapsed(client, cast, quarter):
     assert "Budget used" in page and "Quarter elapsed" in page
 
 
-def test_it_says_when_the_budget_is_overspent(client, cast, quarter):
+def test_it_says_when_the_budget_is_overspent(client, cast, quarter, rank):
     commitment_approve(
         actor=cast[Role.PRODUCT_LEADER],
-        request=ranked(cast, quarter, "Data residency", 45),
+        request=rank("Data residency", 45),
         override=True,
         override_reason="The board promised it to Globex",
     )
@@ -111,10 +97,10 @@ def test_it_tells_whether_the_planning_lock_has_passed(client, cast, quarter):
     assert "at no cost" in page
 
 
-def test_it_lists_the_ledger_newest_first_with_who_and_why(client, cast, spent_quarter):
+def test_it_lists_the_ledger_newest_first_with_who_and_why(client, cast, spent_quarter, rank):
     commitment_approve(
         actor=cast[Role.PRODUCT_LEADER],
-        request=ranked(cast, spent_quarter, "Data residency", 30),
+        request=rank("Data residency", 30),
         override=True,
         override_reason="The board promised it to Globex",
     )

@@ -14,34 +14,10 @@ from commitments import services
 from commitments.models import Commitment, LedgerEntry, ProgressUpdate, SwapProposal
 from commitments.selectors import budget_figures
 from feature_requests.models import FeatureRequest
-from feature_requests.ranking import ranked, ranking_append
+from feature_requests.ranking import ranked
 
 pytestmark = pytest.mark.django_db
 Status = FeatureRequest.Status
-
-
-@pytest.fixture
-def product(cast):
-    return cast[Role.PRODUCT_LEADER]
-
-
-@pytest.fixture
-def pm(cast):
-    return cast[Role.PRODUCT_MANAGER]
-
-
-@pytest.fixture
-def rank(cast, quarter):
-    """Rank a new request at the bottom of the quarter (budget 40) with an estimate."""
-
-    def make(title: str, points: int | None, *, into: Quarter | None = None) -> FeatureRequest:
-        request = FeatureRequest.objects.create(
-            title=title, problem="p", submitted_by=cast[Role.SALES_REP], estimate_points=points
-        )
-        ranking_append(quarter=into or quarter, request=request, actor=None)
-        return request
-
-    return make
 
 
 @pytest.fixture

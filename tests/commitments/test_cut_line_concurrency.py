@@ -3,7 +3,6 @@ the cut line exactly once, as a replay of the committed rank events finds them."
 
 from __future__ import annotations
 
-import random
 import re
 from collections import Counter
 
@@ -12,11 +11,8 @@ import pytest
 from accounts.models import Notification, Role
 from feature_requests.models import FeatureRequest, RankEvent
 from feature_requests.ranking import (
-    RankingChanged,
     ranked,
     ranking_append,
-    ranking_move,
-    ranking_version,
 )
 
 # Budget 40 (the quarter fixture). The estimates add up to 82, so about half is above the line.
@@ -67,38 +63,15 @@ def replayed_crossings(quarter) -> tuple[list[int], Counter]:
 
 
 def test_three_leaders_moving_at_once_get_each_crossing_told_once(
-    ranking, product_leader, make_user, run_together, deliver_events
+    ranking, product_leader, make_user, run_together, random_mover, deliver_events
 ):
     quarter = ranking
     leaders = [make_user(Role.SALES_LEADER) for _ in range(3)]
 
-    def shuffle(actor, seed: int):
-        def job() -> int:
-            rng = random.Random(seed)
-            applied = 0
-            while applied < 20:
-                order = list(ranked(quarter).values_list("id", flat=True))
-                version = ranking_version(quarter)
-                moving = rng.choice(order)
-                others = [pk for pk in order if pk != moving]
-                index = rng.randint(0, len(others))
-                try:
-                    ranking_move(
-                        actor=actor,
-                        quarter=quarter,
-                        request_id=moving,
-                        after_id=others[index - 1] if index else None,
-                        before_id=others[index] if index < len(others) else None,
-                        version=version,
-                    )
-                    applied += 1
-                except RankingChanged:
-                    continue  # another leader moved first: read the board again
-            return applied
-
-        return job
-
-    assert run_together(*(shuffle(leader, seed) for seed, leader in enumerate(leaders))) == [20] * 3
+    jobs = [
+        random_mover(quarter, leader, seed=seed, moves=20) for seed, leader in enumerate(leaders)
+    ]
+    assert run_together(*jobs) == [20] * 3
     deliver_events()  # whatever the commits' own deliveries left behind (nothing, normally)
 
     order, expected = replayed_crossings(quarter)

@@ -2,55 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from budgets.models import CompanySettings, Quarter
+from budgets.models import Quarter
 from commitments import services
 from commitments.models import Commitment, SwapProposal
 from feature_requests.models import Customer, Deal, FeatureRequest, RequestDeal
-from feature_requests.ranking import ranked, ranking_append
+from feature_requests.ranking import ranked
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("settings_row")]
 Status = FeatureRequest.Status
 QUEUE = reverse("commitments:decision_queue")
 OTHER_ROLES = [Role.SALES_REP, Role.SALES_LEADER, Role.PRODUCT_MANAGER]
-
-
-@pytest.fixture(autouse=True)
-def settings_row():
-    CompanySettings.load()
-
-
-@pytest.fixture
-def product(cast, client):
-    client.force_login(cast[Role.PRODUCT_LEADER])
-    return cast[Role.PRODUCT_LEADER]
-
-
-@pytest.fixture
-def rank(cast, quarter):
-    def make(title: str, points: int | None, *, into: Quarter | None = None) -> FeatureRequest:
-        request = FeatureRequest.objects.create(
-            title=title, problem="p", submitted_by=cast[Role.SALES_REP], estimate_points=points
-        )
-        ranking_append(quarter=into or quarter, request=request, actor=None)
-        return request
-
-    return make
-
-
-@pytest.fixture
-def later(quarter):
-    return Quarter.objects.create(
-        label="2099-Q1",
-        start=quarter.end + dt.timedelta(days=1),
-        end=quarter.end + dt.timedelta(days=90),
-        capacity_points=100,
-    )
 
 
 def post(client, name: str, request: FeatureRequest, data: dict):
@@ -65,7 +30,7 @@ def queue_url(quarter: Quarter) -> str:
 
 
 def test_it_lists_proposed_requests_then_the_rest_then_pending_swaps(
-    client, product, quarter, rank, cast
+    product_client, product, quarter, rank, cast
 ):
     """Budget 40: A 10 and B 20 fit (30); C has no estimate; D 15 crosses the line."""
     rep = cast[Role.SALES_REP]
@@ -84,7 +49,7 @@ def test_it_lists_proposed_requests_then_the_rest_then_pending_swaps(
         commit=FeatureRequest.objects.get(title="Delta"),
         reason="Delta's deal closes first",
     )
-    html = client.get(QUEUE).text  # the current quarter by default
+    html = product_client.get(QUEUE).text  # the current quarter by default
     assert 'data-testid="remaining">36<' in html
     proposed, rest = html.split('id="others-head"')
     rest, swaps = rest.split('id="swaps-head"')
@@ -100,12 +65,12 @@ def test_it_lists_proposed_requests_then_the_rest_then_pending_swaps(
 
 
 def test_it_shows_the_quarter_asked_for_and_404s_an_unknown_one(
-    client, product, quarter, later, rank
+    product_client, quarter, next_quarter, rank
 ):
-    rank("Next year", 5, into=later)
-    assert ">Next year</a>" in client.get(queue_url(later)).text
-    assert ">Next year</a>" not in client.get(QUEUE).text
-    assert client.get(f"{QUEUE}?quarter=1999-Q9").status_code == 404
+    rank("Next year", 5, into=next_quarter)
+    assert ">Next year</a>" in product_client.get(queue_url(next_quarter)).text
+    assert ">Next year</a>" not in product_client.get(QUEUE).text
+    assert product_client.get(f"{QUEUE}?quarter=1999-Q9").status_code == 404
 
 
 @pytest.mark.parametrize("role", OTHER_ROLES)
@@ -123,7 +88,7 @@ def test_it_shows_the_queue_to_admins(client, cast, quarter):
 
 @pytest.mark.parametrize("extra", [1, 12])
 def test_it_shows_the_queue_in_constant_queries(
-    client, product, quarter, rank, cast, django_assert_num_queries, extra
+    product_client, product, quarter, rank, cast, django_assert_num_queries, extra
 ):
     rep = cast[Role.SALES_REP]
     acme = Customer.objects.create(name="Acme")
@@ -146,7 +111,7 @@ def test_it_shows_the_queue_in_constant_queries(
     # figures ×2, commitments), pending swaps, later quarters, unread notifications (header),
     # the quarter switcher
     with django_assert_num_queries(14):
-        response = client.get(QUEUE)
+        response = product_client.get(QUEUE)
     assert response.text.count('class="card decision-item') == extra + 1
     assert response.text.count("/swaps/") == extra
 
@@ -154,21 +119,21 @@ def test_it_shows_the_queue_in_constant_queries(
 # --- approve ---------------------------------------------------------------------------------
 
 
-def test_it_approves_and_goes_back_to_the_quarters_queue(client, product, quarter, rank):
+def test_it_approves_and_goes_back_to_the_quarters_queue(product_client, quarter, rank):
     request = rank("Bulk export", 10)
-    response = post(client, "request_approve", request, {"expected_points": "10"})
+    response = post(product_client, "request_approve", request, {"expected_points": "10"})
     assert response.status_code == 302
     assert response.url == queue_url(quarter)
-    html = client.get(response.url).text
+    html = product_client.get(response.url).text
     assert "“Bulk export” committed for" in html and "10 points." in html
     assert 'data-testid="remaining">30<' in html
     commitment = Commitment.objects.get()
     assert (commitment.request, commitment.points, commitment.over_budget) == (request, 10, False)
 
 
-def test_it_refuses_an_approval_over_budget_with_the_numbers(client, product, quarter, rank):
+def test_it_refuses_an_approval_over_budget_with_the_numbers(product_client, quarter, rank):
     request = rank("Too big", 50)
-    response = post(client, "request_approve", request, {"expected_points": "50"})
+    response = post(product_client, "request_approve", request, {"expected_points": "50"})
     assert response.status_code == 400
     assert "“Too big” was not committed" in response.text
     assert "would leave the remaining budget at -10 points (now 40)" in response.text
@@ -177,9 +142,11 @@ def test_it_refuses_an_approval_over_budget_with_the_numbers(client, product, qu
     assert request.status == Status.RANKED
 
 
-def test_it_needs_a_reason_for_the_override_next_to_the_field(client, product, quarter, rank):
+def test_it_needs_a_reason_for_the_override_next_to_the_field(product_client, quarter, rank):
     request = rank("Too big", 50)
-    response = post(client, "request_approve", request, {"expected_points": "50", "override": "on"})
+    response = post(
+        product_client, "request_approve", request, {"expected_points": "50", "override": "on"}
+    )
     assert response.status_code == 400
     assert f'id="override-reason-error-{request.pk}">Give the reason for going over budget.' in (
         response.text
@@ -187,7 +154,7 @@ def test_it_needs_a_reason_for_the_override_next_to_the_field(client, product, q
     assert not Commitment.objects.exists()
 
     response = post(
-        client,
+        product_client,
         "request_approve",
         request,
         {"expected_points": "50", "override": "on", "override_reason": "Strategic account"},
@@ -197,10 +164,10 @@ def test_it_needs_a_reason_for_the_override_next_to_the_field(client, product, q
     assert commitment.over_budget and commitment.override_reason == "Strategic account"
 
 
-def test_it_refuses_an_approval_of_a_stale_estimate(client, product, quarter, rank):
+def test_it_refuses_an_approval_of_a_stale_estimate(product_client, quarter, rank):
     request = rank("Re-estimated", 8)
     FeatureRequest.objects.filter(pk=request.pk).update(estimate_points=13)
-    response = post(client, "request_approve", request, {"expected_points": "8"})
+    response = post(product_client, "request_approve", request, {"expected_points": "8"})
     assert response.status_code == 400
     assert "changed from 8 to 13 points" in response.text
     assert 'name="expected_points" value="13"' in response.text  # the fresh page shows 13
@@ -208,43 +175,43 @@ def test_it_refuses_an_approval_of_a_stale_estimate(client, product, quarter, ra
 
 
 @pytest.mark.parametrize("value", ["abc", "", "-1", "1.5"])
-def test_it_refuses_an_approval_without_a_readable_estimate(client, product, quarter, rank, value):
+def test_it_refuses_an_approval_without_a_readable_estimate(product_client, quarter, rank, value):
     request = rank("Odd", 8)
-    response = post(client, "request_approve", request, {"expected_points": value})
+    response = post(product_client, "request_approve", request, {"expected_points": value})
     assert response.status_code == 400
     assert "The page did not say which estimate you saw" in response.text
     assert not Commitment.objects.exists()
 
 
-def test_it_refuses_to_approve_an_unestimated_request(client, product, quarter, rank):
+def test_it_refuses_to_approve_an_unestimated_request(product_client, quarter, rank):
     request = rank("Unknown size", None)
-    response = post(client, "request_approve", request, {"expected_points": "5"})
+    response = post(product_client, "request_approve", request, {"expected_points": "5"})
     assert response.status_code == 400
     assert "needs an estimate" in response.text
     assert not Commitment.objects.exists()
 
 
-def test_it_404s_an_unknown_request(client, product, quarter):
+def test_it_404s_an_unknown_request(product_client, quarter):
     for name in ("request_approve", "request_decline", "request_defer"):
-        response = client.post(reverse(f"commitments:{name}", args=[999_999]), {})
+        response = product_client.post(reverse(f"commitments:{name}", args=[999_999]), {})
         assert response.status_code == 404, name
 
 
 # --- decline and defer -----------------------------------------------------------------------
 
 
-def test_it_declines_with_a_reason_sales_sees(client, product, quarter, rank):
+def test_it_declines_with_a_reason_sales_sees(product_client, quarter, rank):
     request = rank("Not for us", 5)
-    response = post(client, "request_decline", request, {"reason": "Out of scope"})
+    response = post(product_client, "request_decline", request, {"reason": "Out of scope"})
     assert response.status_code == 302 and response.url == queue_url(quarter)
     request.refresh_from_db()
     assert (request.status, request.decline_reason) == (Status.DECLINED, "Out of scope")
     assert request not in ranked(quarter)
 
 
-def test_it_refuses_to_decline_without_a_reason(client, product, quarter, rank):
+def test_it_refuses_to_decline_without_a_reason(product_client, quarter, rank):
     request = rank("Not for us", 5)
-    response = post(client, "request_decline", request, {"reason": "   "})
+    response = post(product_client, "request_decline", request, {"reason": "   "})
     assert response.status_code == 400
     assert "“Not for us” was not declined: Give sales the reason for declining." in response.text
     assert f'id="decline-error-{request.pk}"' in response.text
@@ -252,22 +219,22 @@ def test_it_refuses_to_decline_without_a_reason(client, product, quarter, rank):
     assert request.status == Status.RANKED
 
 
-def test_it_defers_to_a_later_quarter(client, product, quarter, later, rank):
+def test_it_defers_to_a_later_quarter(product_client, quarter, next_quarter, rank):
     request = rank("Next year", 5)
-    response = post(client, "request_defer", request, {"to_quarter": later.pk})
+    response = post(product_client, "request_defer", request, {"to_quarter": next_quarter.pk})
     assert response.status_code == 302
     assert response.url == queue_url(quarter)  # back where the decision was made
-    html = client.get(response.url).text
+    html = product_client.get(response.url).text
     assert "“Next year” deferred to 2099-Q1, ranked #1 there" in html
     request.refresh_from_db()
-    assert (request.quarter, request.status) == (later, Status.RANKED)
+    assert (request.quarter, request.status) == (next_quarter, Status.RANKED)
 
 
 @pytest.mark.parametrize("to_quarter", ["", "abc", "999999", "same"])
-def test_it_refuses_a_bad_deferral(client, product, quarter, later, rank, to_quarter):
+def test_it_refuses_a_bad_deferral(product_client, quarter, next_quarter, rank, to_quarter):
     request = rank("Stay", 5)
     value = quarter.pk if to_quarter == "same" else to_quarter
-    response = post(client, "request_defer", request, {"to_quarter": value})
+    response = post(product_client, "request_defer", request, {"to_quarter": value})
     assert response.status_code == 400
     assert "“Stay” was not deferred" in response.text
     assert f'id="defer-error-{request.pk}"' in response.text
@@ -279,13 +246,15 @@ def test_it_refuses_a_bad_deferral(client, product, quarter, later, rank, to_qua
 
 
 @pytest.mark.parametrize("role", OTHER_ROLES)
-def test_it_refuses_forged_decisions_from_other_roles(client, cast, quarter, later, rank, role):
+def test_it_refuses_forged_decisions_from_other_roles(
+    client, cast, quarter, next_quarter, rank, role
+):
     request = rank("Wanted", 5)
     client.force_login(cast[role])
     for name, data in [
         ("request_approve", {"expected_points": "5"}),
         ("request_decline", {"reason": "No"}),
-        ("request_defer", {"to_quarter": later.pk}),
+        ("request_defer", {"to_quarter": next_quarter.pk}),
     ]:
         response = post(client, name, request, data)
         assert response.status_code == 403, name
@@ -303,7 +272,7 @@ def test_it_sends_anonymous_users_to_log_in(client, quarter, rank):
     assert not Commitment.objects.exists()
 
 
-def test_it_says_so_when_there_is_no_quarter_yet(client, product):
-    response = client.get(QUEUE)
+def test_it_says_so_when_there_is_no_quarter_yet(product_client):
+    response = product_client.get(QUEUE)
     assert response.status_code == 200
     assert "There is no quarter yet" in response.text

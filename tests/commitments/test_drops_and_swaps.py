@@ -8,46 +8,22 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from budgets.models import CompanySettings
 from budgets.selectors import company_today
 from commitments import services
 from commitments.models import Commitment, LedgerEntry, SwapProposal
 from commitments.selectors import budget_figures
 from feature_requests.models import FeatureRequest
-from feature_requests.ranking import ranking_append
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("settings_row")]
 Status = FeatureRequest.Status
 SWAP_NEW = reverse("commitments:swap_create")
 NOT_PRODUCT = [Role.SALES_REP, Role.SALES_LEADER, Role.PRODUCT_MANAGER]
 NOT_SALES_LEADERS = [Role.SALES_REP, Role.PRODUCT_MANAGER, Role.PRODUCT_LEADER]
 
 
-@pytest.fixture(autouse=True)
-def settings_row():
-    CompanySettings.load()
-
-
-@pytest.fixture
-def product(cast):
-    return cast[Role.PRODUCT_LEADER]
-
-
 @pytest.fixture
 def sales_leader(cast):
     return cast[Role.SALES_LEADER]
-
-
-@pytest.fixture
-def rank(cast, quarter):
-    def make(title: str, points: int | None) -> FeatureRequest:
-        request = FeatureRequest.objects.create(
-            title=title, problem="p", submitted_by=cast[Role.SALES_REP], estimate_points=points
-        )
-        ranking_append(quarter=quarter, request=request, actor=None)
-        return request
-
-    return make
 
 
 @pytest.fixture

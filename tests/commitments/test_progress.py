@@ -8,44 +8,30 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from budgets.models import CompanySettings, Quarter
+from budgets.models import Quarter
 from commitments import services
 from commitments.models import Commitment, ProgressUpdate
 from feature_requests.models import FeatureRequest
-from feature_requests.ranking import ranking_append
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("settings_row")]
 Status = FeatureRequest.Status
 COMMITMENTS = reverse("commitments:commitment_list")
 
 
-@pytest.fixture(autouse=True)
-def settings_row():
-    CompanySettings.load()
+@pytest.fixture
+def pm_client(client, pm):
+    """The test client, logged in as the product manager, who reports progress."""
+    client.force_login(pm)
+    return client
 
 
 @pytest.fixture
-def product(cast):
-    return cast[Role.PRODUCT_LEADER]
-
-
-@pytest.fixture
-def pm(cast, client):
-    client.force_login(cast[Role.PRODUCT_MANAGER])
-    return cast[Role.PRODUCT_MANAGER]
-
-
-@pytest.fixture
-def commit(cast, quarter, product):
+def commit(rank, product):
     """Rank and commit a request of `points` in the quarter (budget 40)."""
 
     def make(title: str, points: int) -> Commitment:
-        request = FeatureRequest.objects.create(
-            title=title, problem="p", submitted_by=cast[Role.SALES_REP], estimate_points=points
-        )
-        ranking_append(quarter=quarter, request=request, actor=None)
         return services.commitment_approve(
-            actor=product, request=request, override=True, override_reason="Tests"
+            actor=product, request=rank(title, points), override=True, override_reason="Tests"
         )
 
     return make
@@ -107,13 +93,13 @@ def test_it_shows_each_role_its_own_actions(
     assert (reverse("commitments:swap_create") in html) is swap_link
 
 
-def test_it_404s_an_unknown_quarter(client, pm, quarter):
-    assert client.get(f"{COMMITMENTS}?quarter=2001-Q1").status_code == 404
+def test_it_404s_an_unknown_quarter(pm_client, quarter):
+    assert pm_client.get(f"{COMMITMENTS}?quarter=2001-Q1").status_code == 404
 
 
 @pytest.mark.parametrize("count", [1, 12])
 def test_it_lists_commitments_in_constant_queries(
-    client, pm, quarter, commit, product, django_assert_num_queries, count
+    pm_client, quarter, commit, product, django_assert_num_queries, count
 ):
     for n in range(count):
         commit(f"Live {n}", 2)
@@ -121,7 +107,7 @@ def test_it_lists_commitments_in_constant_queries(
     # session, user, settings (drop terms), current quarter, live commitments, figures ×2,
     # dropped commitments with their cost, unread notifications (header), the quarter switcher
     with django_assert_num_queries(10):
-        response = client.get(COMMITMENTS)
+        response = pm_client.get(COMMITMENTS)
     assert response.text.count('name="points_done"') == count
     assert len(re.findall(r">Dropped \d+</a>", response.text)) == count
 
@@ -129,11 +115,11 @@ def test_it_lists_commitments_in_constant_queries(
 # --- progress --------------------------------------------------------------------------------
 
 
-def test_it_records_progress_and_goes_back_to_the_list(client, pm, quarter, commit):
+def test_it_records_progress_and_goes_back_to_the_list(pm_client, pm, quarter, commit):
     commitment = commit("Work", 8)
-    response = progress(client, commitment, {"status": "in_progress", "points_done": "3"})
+    response = progress(pm_client, commitment, {"status": "in_progress", "points_done": "3"})
     assert response.status_code == 302 and response.url == list_url(quarter)
-    assert "“Work”: in progress, 3 of 8 points done." in client.get(response.url).text
+    assert "“Work”: in progress, 3 of 8 points done." in pm_client.get(response.url).text
     commitment.refresh_from_db()
     assert commitment.points_done == 3
     assert commitment.request.status == Status.IN_PROGRESS
@@ -151,9 +137,9 @@ def test_it_records_progress_and_goes_back_to_the_list(client, pm, quarter, comm
         ({}, "Choose committed, in progress or shipped."),
     ],
 )
-def test_it_refuses_bad_progress_next_to_the_row(client, pm, quarter, commit, data, message):
+def test_it_refuses_bad_progress_next_to_the_row(pm_client, quarter, commit, data, message):
     commitment = commit("Work", 8)
-    response = progress(client, commitment, data)
+    response = progress(pm_client, commitment, data)
     assert response.status_code == 400
     html = response.text
     assert "Progress on “Work” was not saved" in html
@@ -166,10 +152,10 @@ def test_it_refuses_bad_progress_next_to_the_row(client, pm, quarter, commit, da
     assert not ProgressUpdate.objects.exists()
 
 
-def test_it_refuses_progress_on_a_dropped_commitment(client, pm, quarter, commit, product):
+def test_it_refuses_progress_on_a_dropped_commitment(pm_client, quarter, commit, product):
     commitment = commit("Gone", 8)
     services.commitment_drop(actor=product, commitment=commitment, reason="Gone")
-    response = progress(client, commitment, {"status": "in_progress", "points_done": "1"})
+    response = progress(pm_client, commitment, {"status": "in_progress", "points_done": "1"})
     assert response.status_code == 400
     assert "its progress can no longer change" in response.text
     assert not ProgressUpdate.objects.exists()
@@ -186,8 +172,8 @@ def test_it_refuses_forged_progress_from_other_roles(client, cast, quarter, comm
     assert commitment.points_done == 0 and commitment.request.status == Status.COMMITTED
 
 
-def test_it_404s_progress_on_an_unknown_commitment(client, pm, quarter):
-    response = client.post(
+def test_it_404s_progress_on_an_unknown_commitment(pm_client, quarter):
+    response = pm_client.post(
         reverse("commitments:commitment_progress", args=[999_999]),
         {"status": "in_progress", "points_done": "1"},
     )

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import io
 from collections import Counter
 
 import pytest
-from django.core.management import call_command
 
 from budgets.selectors import quarter_current
 from commitments.board import board_for
@@ -13,11 +11,7 @@ from feature_requests.models import FeatureRequest, RankEvent, StatusChange
 pytestmark = pytest.mark.django_db
 
 
-def seed() -> None:
-    call_command("seed_demo", stdout=io.StringIO())
-
-
-def test_it_seeds_requests_in_every_state_so_far():
+def test_it_seeds_requests_in_every_state_so_far(seed):
     seed()
     statuses = Counter(FeatureRequest.objects.values_list("status", flat=True))
     assert sum(statuses.values()) == 32
@@ -33,7 +27,7 @@ def test_it_seeds_requests_in_every_state_so_far():
     assert FeatureRequest.objects.filter(status="merged", duplicate_of__isnull=True).count() == 0
 
 
-def test_it_ranks_the_current_quarter_across_the_cut_line():
+def test_it_ranks_the_current_quarter_across_the_cut_line(seed):
     seed()
     board = board_for(quarter=quarter_current())
     assert len(board.rows) == 14
@@ -44,7 +38,7 @@ def test_it_ranks_the_current_quarter_across_the_cut_line():
     assert board.committed_points == 3 and board.remaining == 37
 
 
-def test_it_adds_nothing_on_a_second_run():
+def test_it_adds_nothing_on_a_second_run(seed):
     seed()
     counts = (
         FeatureRequest.objects.count(),

@@ -2,10 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import Role, User
@@ -18,12 +16,6 @@ from demo.management.commands.seed_demo import (
     calendar_quarter,
 )
 from feature_requests.models import Customer, Deal
-
-
-def seed() -> str:
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    return out.getvalue()
 
 
 def snapshot() -> dict[str, object]:
@@ -51,7 +43,7 @@ def snapshot() -> dict[str, object]:
 
 
 @pytest.mark.django_db
-def test_it_creates_the_right_number_of_users_per_role():
+def test_it_creates_the_right_number_of_users_per_role(seed):
     seed()
 
     assert Counter(User.objects.values_list("role", flat=True)) == {
@@ -65,7 +57,7 @@ def test_it_creates_the_right_number_of_users_per_role():
 
 
 @pytest.mark.django_db
-def test_it_gives_every_rep_a_manager_with_three_reps():
+def test_it_gives_every_rep_a_manager_with_three_reps(seed):
     seed()
 
     reps = User.objects.filter(role=Role.SALES_REP)
@@ -82,7 +74,7 @@ def test_it_gives_every_rep_a_manager_with_three_reps():
 
 
 @pytest.mark.django_db
-def test_it_sets_up_the_company_settings():
+def test_it_sets_up_the_company_settings(seed):
     seed()
 
     company = CompanySettings.load()
@@ -92,7 +84,7 @@ def test_it_sets_up_the_company_settings():
 
 
 @pytest.mark.django_db
-def test_it_leaves_the_same_rows_when_run_twice():
+def test_it_leaves_the_same_rows_when_run_twice(seed):
     seed()
     first = snapshot()
 
@@ -104,7 +96,7 @@ def test_it_leaves_the_same_rows_when_run_twice():
 
 
 @pytest.mark.django_db
-def test_it_keeps_a_changed_password_and_capacity_but_restores_demo_roles():
+def test_it_keeps_a_changed_password_and_capacity_but_restores_demo_roles(seed):
     seed()
     rep = User.objects.get(email="rep.east1@example.com")
     rep.set_password("my-own-secret-123")
@@ -127,7 +119,7 @@ def test_it_keeps_a_changed_password_and_capacity_but_restores_demo_roles():
 
 
 @pytest.mark.django_db
-def test_it_creates_the_current_quarter_around_today_with_a_budget_of_40():
+def test_it_creates_the_current_quarter_around_today_with_a_budget_of_40(seed):
     seed()
 
     today = CompanySettings.load().today()
@@ -143,7 +135,7 @@ def test_it_creates_the_current_quarter_around_today_with_a_budget_of_40():
 
 
 @pytest.mark.django_db
-def test_it_skips_a_quarter_whose_dates_are_taken_by_another_label():
+def test_it_skips_a_quarter_whose_dates_are_taken_by_another_label(seed):
     today = CompanySettings.load().today()
     label, start, end = calendar_quarter(today)
     Quarter.objects.create(
@@ -173,7 +165,7 @@ def test_it_computes_the_calendar_quarter(day, expected):
 
 
 @pytest.mark.django_db
-def test_it_lets_demo_users_log_in_with_the_demo_password():
+def test_it_lets_demo_users_log_in_with_the_demo_password(seed):
     output = seed()
 
     client = Client()
@@ -184,7 +176,7 @@ def test_it_lets_demo_users_log_in_with_the_demo_password():
 
 
 @pytest.mark.django_db
-def test_it_creates_customers_and_deals_across_segments_stages_and_reps():
+def test_it_creates_customers_and_deals_across_segments_stages_and_reps(seed):
     output = seed()
 
     assert Customer.objects.count() == len(DEMO_CUSTOMERS) == 8
@@ -198,7 +190,7 @@ def test_it_creates_customers_and_deals_across_segments_stages_and_reps():
 
 
 @pytest.mark.django_db
-def test_it_spreads_expected_close_dates_over_the_current_and_next_quarter():
+def test_it_spreads_expected_close_dates_over_the_current_and_next_quarter(seed):
     seed()
 
     today = CompanySettings.load().today()
@@ -211,7 +203,7 @@ def test_it_spreads_expected_close_dates_over_the_current_and_next_quarter():
 
 
 @pytest.mark.django_db
-def test_it_restores_demo_deals_without_duplicating_them():
+def test_it_restores_demo_deals_without_duplicating_them(seed):
     seed()
     deal = Deal.objects.get(name=DEMO_DEALS[0].name)
     deal.amount = 1

@@ -26,7 +26,7 @@ def quarters():
     return ended, following
 
 
-def rank(quarter, rep, *titles):
+def rank_new_requests(quarter, rep, *titles):
     for title in titles:
         ranking_append(
             quarter=quarter,
@@ -37,8 +37,8 @@ def rank(quarter, rep, *titles):
 
 def test_it_moves_an_ended_quarters_ranking_to_the_bottom_of_the_next(quarters, rep):
     ended, following = quarters
-    rank(ended, rep, "A", "B", "C")
-    rank(following, rep, "X", "Y")
+    rank_new_requests(ended, rep, "A", "B", "C")
+    rank_new_requests(following, rep, "X", "Y")
     FeatureRequest.objects.filter(title="B").update(status="committed", rank_key=None)  # not ranked
 
     assert ranking_carry_over_ended(today=TODAY) == 2
@@ -58,7 +58,7 @@ def test_it_waits_for_the_quarter_to_end_and_for_a_next_quarter(rep):
     ended = Quarter.objects.create(
         label="2026-Q4", start=dt.date(2026, 10, 1), end=dt.date(2026, 12, 31), capacity_points=100
     )
-    rank(ended, rep, "A")
+    rank_new_requests(ended, rep, "A")
     assert ranking_carry_over_ended(today=dt.date(2026, 12, 31)) == 0  # the last day still counts
     assert ranking_carry_over_ended(today=TODAY) == 0  # no next quarter to carry it to yet
     later = Quarter.objects.create(

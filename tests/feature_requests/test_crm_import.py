@@ -53,17 +53,12 @@ GOOD = csv_file(
 )
 
 
-@pytest.fixture
-def rep(make_user, cast):
+@pytest.fixture(autouse=True)
+def csv_rep(make_user, cast):
+    """The rep the CSV rows name as the deals' owner (REP); every import here finds them."""
     return make_user(
         Role.SALES_REP, email=REP, full_name="Rita Rep", manager=cast[Role.SALES_LEADER]
     )
-
-
-@pytest.fixture
-def leader_client(client, cast, rep):
-    client.force_login(cast[Role.SALES_LEADER])
-    return client
 
 
 def upload(client, content: str | bytes, name: str = "export.csv"):
@@ -81,7 +76,7 @@ def test_it_shows_the_expected_columns_with_an_example(leader_client):
     assert 'enctype="multipart/form-data"' in page
 
 
-def test_it_imports_customers_and_deals(leader_client, rep):
+def test_it_imports_customers_and_deals(leader_client, csv_rep):
     response = upload(leader_client, GOOD)
 
     assert response.status_code == 200
@@ -102,7 +97,7 @@ def test_it_imports_customers_and_deals(leader_client, rep):
         ("Acme", "Second seat pack", 20_000, "closed_won", None),
         ("Beta GmbH", "Pilot", 15_000, "discovery", dt.date(2026, 12, 15)),
     ]
-    assert set(Deal.objects.values_list("owner", flat=True)) == {rep.pk}
+    assert set(Deal.objects.values_list("owner", flat=True)) == {csv_rep.pk}
     assert Deal.objects.get(name="Expansion").crm_url == "https://crm.example.com/d/1"
 
 
@@ -128,9 +123,9 @@ def test_it_updates_on_a_second_import_instead_of_duplicating(leader_client):
     assert Customer.objects.get(name="Beta GmbH").crm_url == "https://crm.example.com/kept"
 
 
-def test_it_matches_existing_customers_and_deals_made_by_hand(leader_client, rep):
+def test_it_matches_existing_customers_and_deals_made_by_hand(leader_client, csv_rep):
     acme = Customer.objects.create(name="Acme", arr=1, segment="smb")
-    Deal.objects.create(customer=acme, name="Expansion", amount=1, owner=rep)
+    Deal.objects.create(customer=acme, name="Expansion", amount=1, owner=csv_rep)
 
     response = upload(leader_client, csv_file(row()))
 
@@ -324,7 +319,7 @@ def test_it_counts_lines_as_an_editor_shows_them(leader_client):
 
 
 @pytest.mark.parametrize("role", [Role.SALES_REP, Role.PRODUCT_MANAGER, Role.PRODUCT_LEADER])
-def test_it_lets_only_sales_leaders_import(client, cast, rep, role):
+def test_it_lets_only_sales_leaders_import(client, cast, csv_rep, role):
     client.force_login(cast[role])
     assert client.get(reverse("requests:crm_import")).status_code == 403
 

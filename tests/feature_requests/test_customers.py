@@ -47,12 +47,6 @@ def rep_client(client, cast):
     return client
 
 
-@pytest.fixture
-def leader_client(client, cast):
-    client.force_login(cast[Role.SALES_LEADER])
-    return client
-
-
 # Customer list and detail ------------------------------------------------------------------
 
 

@@ -15,17 +15,11 @@ QUEUE = "/estimates/"
 HTMX = {"HX-Request": "true"}
 
 
-def submit(actor, title="Bulk export"):
-    return services.request_submit(
-        actor=actor, title=title, problem="p", quarter=None, deal_links=[]
-    )
-
-
 def estimate_url(request):
     return reverse("requests:request_estimate", args=[request.pk])
 
 
-def test_it_lists_ranked_requests_without_estimate_first(client, cast, rep, pm, quarter):
+def test_it_lists_ranked_requests_without_estimate_first(client, cast, rep, pm, quarter, submit):
     leader = cast[Role.SALES_LEADER]
     waiting = submit(rep, title="Waiting for triage")
     on_board = submit(rep, title="On the board")
@@ -46,7 +40,7 @@ def test_it_lists_ranked_requests_without_estimate_first(client, cast, rep, pm, 
     assert 'hx-target="closest tr"' in row and 'hx-swap="outerHTML"' in row
 
 
-def test_it_estimates_inline_and_answers_with_the_row_only(client, rep, pm, quarter):
+def test_it_estimates_inline_and_answers_with_the_row_only(client, rep, pm, quarter, submit):
     request = submit(rep)
     ranking_append(quarter=quarter, request=request, actor=None)
     client.force_login(pm)
@@ -60,7 +54,7 @@ def test_it_estimates_inline_and_answers_with_the_row_only(client, rep, pm, quar
     assert (request.estimate_points, request.estimated_by) == (13, pm)
 
 
-def test_it_keeps_every_estimate_when_re_estimating(client, rep, pm):
+def test_it_keeps_every_estimate_when_re_estimating(client, rep, pm, submit):
     request = submit(rep)
     client.force_login(pm)
     client.post(estimate_url(request), {"points": "8"}, headers=HTMX)
@@ -83,7 +77,7 @@ def test_it_keeps_every_estimate_when_re_estimating(client, rep, pm):
         ("2.5", "Enter a whole number of story points."),
     ],
 )
-def test_it_refuses_a_bad_estimate_in_the_row(client, rep, pm, points, message):
+def test_it_refuses_a_bad_estimate_in_the_row(client, rep, pm, points, message, submit):
     request = submit(rep)
     services.request_estimate(actor=pm, request=request, points=3)
     client.force_login(pm)
@@ -98,7 +92,7 @@ def test_it_refuses_a_bad_estimate_in_the_row(client, rep, pm, points, message):
     assert Estimate.objects.count() == 1
 
 
-def test_it_estimates_without_javascript_too(client, rep, pm):
+def test_it_estimates_without_javascript_too(client, rep, pm, submit):
     request = submit(rep)
     client.force_login(pm)
     response = client.post(estimate_url(request), {"points": "5"})
@@ -115,7 +109,7 @@ def test_it_estimates_without_javascript_too(client, rep, pm):
     assert request.estimate_points == 5
 
 
-def test_it_refuses_to_estimate_a_declined_request(client, cast, rep, pm):
+def test_it_refuses_to_estimate_a_declined_request(client, cast, rep, pm, submit):
     request = submit(rep)
     services.request_decline_by_sales(actor=cast[Role.SALES_LEADER], request=request, reason="No")
     client.force_login(pm)
@@ -126,7 +120,7 @@ def test_it_refuses_to_estimate_a_declined_request(client, cast, rep, pm):
 
 
 @pytest.mark.parametrize("role", [Role.SALES_REP, Role.SALES_LEADER, Role.PRODUCT_LEADER])
-def test_it_lets_only_product_managers_estimate(client, cast, rep, role):
+def test_it_lets_only_product_managers_estimate(client, cast, rep, role, submit):
     request = submit(rep)
     client.force_login(cast[role])
     assert client.get(QUEUE).status_code == 403

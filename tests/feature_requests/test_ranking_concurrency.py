@@ -56,38 +56,13 @@ def test_it_applies_one_of_two_simultaneous_moves_and_refuses_the_stale_one(
 
 
 def test_it_keeps_every_request_exactly_once_under_many_concurrent_moves(
-    ranking, quarter, make_user, run_together
+    ranking, quarter, make_user, run_together, random_mover
 ):
     leaders = [make_user(Role.SALES_LEADER), make_user(Role.SALES_LEADER)]
-
-    def shuffle(actor, seed):
-        def job():
-            import random
-
-            rng = random.Random(seed)
-            applied = 0
-            while applied < 15:
-                order = list(ranked(quarter).values_list("id", flat=True))
-                moving = rng.choice(order)
-                others = [pk for pk in order if pk != moving]
-                index = rng.randint(0, len(others))
-                try:
-                    ranking_move(
-                        actor=actor,
-                        quarter=quarter,
-                        request_id=moving,
-                        after_id=others[index - 1] if index else None,
-                        before_id=others[index] if index < len(others) else None,
-                        version=ranking_version(quarter),
-                    )
-                    applied += 1
-                except RankingChanged:
-                    continue  # the other leader moved first: read the board again
-            return applied
-
-        return job
-
-    results = run_together(shuffle(leaders[0], 1), shuffle(leaders[1], 2))
+    results = run_together(
+        random_mover(quarter, leaders[0], seed=1, moves=15),
+        random_mover(quarter, leaders[1], seed=2, moves=15),
+    )
     assert results == [15, 15]
     keys = list(ranked(quarter).values_list("rank_key", flat=True))
     assert len(keys) == len(set(keys)) == 10

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import Role
-from budgets.models import Quarter
 from feature_requests import services
 from feature_requests.models import (
     Comment,
@@ -25,24 +22,11 @@ pytestmark = pytest.mark.django_db
 Status = FeatureRequest.Status
 
 
-@pytest.fixture
-def ended_quarter():
-    return Quarter.objects.create(
-        label="2020-Q1", start=dt.date(2020, 1, 1), end=dt.date(2020, 3, 31), capacity_points=100
-    )
-
-
-def submit(actor, *, title="Bulk export", problem="They cannot export.", quarter=None, links=()):
-    return services.request_submit(
-        actor=actor, title=title, problem=problem, quarter=quarter, deal_links=list(links)
-    )
-
-
-def test_it_runs_a_request_from_submission_to_estimate(rep, leader, pm, quarter, deal):
+def test_it_runs_a_request_from_submission_to_estimate(rep, leader, pm, quarter, deal, submit):
     already = FeatureRequest.objects.create(title="Earlier", problem="p", submitted_by=rep)
     ranking_append(quarter=quarter, request=already, actor=leader)
 
-    request = submit(rep, title="  Bulk export  ", quarter=quarter, links=[(deal, "blocker")])
+    request = submit(rep, title="  Bulk export  ", quarter=quarter, deal_links=[(deal, "blocker")])
     assert request.title == "Bulk export"
     assert request.status == Status.SUBMITTED
     assert list(request.deal_links.values_list("deal__name", "criticality")) == [
@@ -85,50 +69,50 @@ def test_it_runs_a_request_from_submission_to_estimate(rep, leader, pm, quarter,
         ("t", "p" * 5001, "problem"),
     ],
 )
-def test_it_refuses_a_bad_title_or_problem(rep, title, problem, field):
+def test_it_refuses_a_bad_title_or_problem(rep, title, problem, field, submit):
     with pytest.raises(ValidationError) as refusal:
         submit(rep, title=title, problem=problem)
     assert field in refusal.value.message_dict
     assert not FeatureRequest.objects.exists()
 
 
-def test_it_accepts_the_longest_title_and_problem(rep):
+def test_it_accepts_the_longest_title_and_problem(rep, submit):
     request = submit(rep, title="x" * 140, problem="p" * 5000)
     assert len(request.title) == 140
 
 
-def test_it_links_a_deal_once(rep, deal):
+def test_it_links_a_deal_once(rep, deal, submit):
     with pytest.raises(ValidationError, match="linked twice"):
-        submit(rep, links=[(deal, "blocker"), (deal, "important")])
+        submit(rep, deal_links=[(deal, "blocker"), (deal, "important")])
     assert not FeatureRequest.objects.exists()
 
 
-def test_it_refuses_an_unknown_criticality(rep, deal):
+def test_it_refuses_an_unknown_criticality(rep, deal, submit):
     with pytest.raises(ValidationError):
-        submit(rep, links=[(deal, "urgent")])
+        submit(rep, deal_links=[(deal, "urgent")])
 
 
-def test_it_lets_a_rep_link_only_their_own_deals(rep, leader, make_user, acme):
+def test_it_lets_a_rep_link_only_their_own_deals(rep, leader, make_user, acme, submit):
     other = make_user(Role.SALES_REP, manager=leader)
     theirs = Deal.objects.create(customer=acme, name="Theirs", amount=1, owner=other)
     with pytest.raises(ValidationError, match="not your deal"):
-        submit(rep, links=[(theirs, "blocker")])
+        submit(rep, deal_links=[(theirs, "blocker")])
     # A leader links any rep's deal.
-    assert submit(leader, links=[(theirs, "blocker")]).deal_links.count() == 1
+    assert submit(leader, deal_links=[(theirs, "blocker")]).deal_links.count() == 1
 
 
-def test_it_refuses_a_target_quarter_that_has_ended(rep, ended_quarter):
+def test_it_refuses_a_target_quarter_that_has_ended(rep, ended_quarter, submit):
     with pytest.raises(ValidationError, match="has ended"):
         submit(rep, quarter=ended_quarter)
 
 
-def test_it_lets_only_sales_submit(pm):
+def test_it_lets_only_sales_submit(pm, submit):
     with pytest.raises(PermissionDenied):
         submit(pm)
 
 
-def test_it_lets_the_submitter_edit_until_triage(rep, leader, quarter, deal, acme):
-    request = submit(rep, links=[(deal, "blocker")])
+def test_it_lets_the_submitter_edit_until_triage(rep, leader, quarter, deal, acme, submit):
+    request = submit(rep, deal_links=[(deal, "blocker")])
     other_deal = Deal.objects.create(customer=acme, name="Upsell", amount=5, owner=rep)
     services.request_update(
         actor=rep,
@@ -151,7 +135,7 @@ def test_it_lets_the_submitter_edit_until_triage(rep, leader, quarter, deal, acm
     assert request.title == "Better title"
 
 
-def test_it_refuses_an_edit_by_another_rep(rep, leader, make_user):
+def test_it_refuses_an_edit_by_another_rep(rep, leader, make_user, submit):
     request = submit(rep)
     other = make_user(Role.SALES_REP, manager=leader)
     with pytest.raises(PermissionDenied):
@@ -160,7 +144,7 @@ def test_it_refuses_an_edit_by_another_rep(rep, leader, make_user):
         )
 
 
-def test_it_adds_comments_but_not_empty_ones(rep, pm):
+def test_it_adds_comments_but_not_empty_ones(rep, pm, submit):
     request = submit(rep)
     comment = services.comment_add(actor=pm, request=request, body="  How many users?  ")
     assert comment.body == "How many users?"
@@ -170,7 +154,7 @@ def test_it_adds_comments_but_not_empty_ones(rep, pm):
     assert Comment.objects.count() == 1
 
 
-def test_it_accepts_only_submitted_requests(rep, leader, quarter):
+def test_it_accepts_only_submitted_requests(rep, leader, quarter, submit):
     request = submit(rep)
     services.request_accept(actor=leader, request=request, quarter=quarter)
     with pytest.raises(ValidationError, match="is ranked"):
@@ -178,7 +162,7 @@ def test_it_accepts_only_submitted_requests(rep, leader, quarter):
     assert RankEvent.objects.filter(request=request).count() == 1
 
 
-def test_it_refuses_to_accept_into_an_ended_quarter(rep, leader, ended_quarter):
+def test_it_refuses_to_accept_into_an_ended_quarter(rep, leader, ended_quarter, submit):
     request = submit(rep)
     with pytest.raises(ValidationError, match="has ended"):
         services.request_accept(actor=leader, request=request, quarter=ended_quarter)
@@ -187,7 +171,7 @@ def test_it_refuses_to_accept_into_an_ended_quarter(rep, leader, ended_quarter):
     assert not RankEvent.objects.exists()
 
 
-def test_it_lets_only_sales_leaders_triage(rep, pm, quarter):
+def test_it_lets_only_sales_leaders_triage(rep, pm, quarter, submit):
     request = submit(rep)
     keep = submit(rep, title="Keep")
     for actor in (rep, pm):
@@ -201,7 +185,7 @@ def test_it_lets_only_sales_leaders_triage(rep, pm, quarter):
     assert request.status == Status.SUBMITTED
 
 
-def test_it_declines_with_a_reason_only(rep, leader):
+def test_it_declines_with_a_reason_only(rep, leader, submit):
     request = submit(rep)
     with pytest.raises(ValidationError, match="Say why"):
         services.request_decline_by_sales(actor=leader, request=request, reason="   ")
@@ -218,11 +202,11 @@ def test_it_declines_with_a_reason_only(rep, leader):
         services.request_decline_by_sales(actor=leader, request=request, reason="Again")
 
 
-def test_it_merges_a_duplicate_moving_its_deals_and_comments(rep, leader, pm, acme, deal):
+def test_it_merges_a_duplicate_moving_its_deals_and_comments(rep, leader, pm, acme, deal, submit):
     shared = deal
     extra = Deal.objects.create(customer=acme, name="Expansion", amount=30_000, owner=rep)
-    keep = submit(rep, title="Keep", links=[(shared, "important")])
-    duplicate = submit(rep, title="Duplicate", links=[(shared, "blocker"), (extra, "blocker")])
+    keep = submit(rep, title="Keep", deal_links=[(shared, "important")])
+    duplicate = submit(rep, title="Duplicate", deal_links=[(shared, "blocker"), (extra, "blocker")])
     services.comment_add(actor=pm, request=duplicate, body="Same as the other one?")
 
     assert services.request_merge(actor=leader, duplicate=duplicate, keep=keep) == keep
@@ -239,7 +223,7 @@ def test_it_merges_a_duplicate_moving_its_deals_and_comments(rep, leader, pm, ac
     assert f"#{keep.pk}" in change.note and "Keep" in change.note
 
 
-def test_it_refuses_merges_that_make_no_sense(rep, leader, quarter):
+def test_it_refuses_merges_that_make_no_sense(rep, leader, quarter, submit):
     duplicate = submit(rep, title="Duplicate")
     declined = submit(rep, title="Declined")
     services.request_decline_by_sales(actor=leader, request=declined, reason="No")
@@ -257,7 +241,7 @@ def test_it_refuses_merges_that_make_no_sense(rep, leader, quarter):
 
 
 @pytest.mark.parametrize("points", [0, 1001, -5, True, "8", 2.5])
-def test_it_refuses_estimates_out_of_range(rep, pm, points):
+def test_it_refuses_estimates_out_of_range(rep, pm, points, submit):
     request = submit(rep)
     with pytest.raises(ValidationError):
         services.request_estimate(actor=pm, request=request, points=points)
@@ -266,7 +250,7 @@ def test_it_refuses_estimates_out_of_range(rep, pm, points):
     assert not Estimate.objects.exists()
 
 
-def test_it_estimates_only_submitted_and_ranked_requests(rep, leader, pm):
+def test_it_estimates_only_submitted_and_ranked_requests(rep, leader, pm, submit):
     request = submit(rep)
     services.request_estimate(actor=pm, request=request, points=1)
     services.request_estimate(actor=pm, request=request, points=1000)
@@ -276,7 +260,7 @@ def test_it_estimates_only_submitted_and_ranked_requests(rep, leader, pm):
     assert list(request.estimates.values_list("points", flat=True)) == [1, 1000]
 
 
-def test_it_lets_only_product_managers_estimate(rep, leader):
+def test_it_lets_only_product_managers_estimate(rep, leader, submit):
     request = submit(rep)
     for actor in (rep, leader):
         with pytest.raises(PermissionDenied):

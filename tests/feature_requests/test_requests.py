@@ -41,13 +41,6 @@ def form_data(*, title="Bulk export", problem="They cannot export.", quarter="",
     return data
 
 
-def submit(actor, title="Bulk export", **fields):
-    fields.setdefault("problem", "They cannot export.")
-    fields.setdefault("quarter", None)
-    fields.setdefault("deal_links", [])
-    return services.request_submit(actor=actor, title=title, **fields)
-
-
 # --- submit ----------------------------------------------------------------------------------------
 
 
@@ -156,7 +149,7 @@ def test_it_lets_only_sales_submit(client, cast, role):
 # --- edit --------------------------------------------------------------------------------------------
 
 
-def test_it_lets_the_submitter_edit_while_submitted(client, rep, deal, acme):
+def test_it_lets_the_submitter_edit_while_submitted(client, rep, deal, acme, submit):
     request = submit(rep, deal_links=[(deal, "blocker")])
     upsell = Deal.objects.create(customer=acme, name="Upsell", amount=5_000, owner=rep)
     client.force_login(rep)
@@ -173,7 +166,7 @@ def test_it_lets_the_submitter_edit_while_submitted(client, rep, deal, acme):
     assert list(request.deal_links.values_list("deal__name", flat=True)) == ["Upsell"]
 
 
-def test_it_refuses_a_bad_edit_and_keeps_the_request(client, rep):
+def test_it_refuses_a_bad_edit_and_keeps_the_request(client, rep, submit):
     request = submit(rep)
     client.force_login(rep)
     response = client.post(reverse("requests:request_edit", args=[request.pk]), form_data(title=""))
@@ -183,7 +176,9 @@ def test_it_refuses_a_bad_edit_and_keeps_the_request(client, rep):
     assert request.title == "Bulk export"
 
 
-def test_it_refuses_edits_after_triage_and_by_others(client, rep, leader, make_user, quarter, cast):
+def test_it_refuses_edits_after_triage_and_by_others(
+    client, rep, leader, make_user, quarter, cast, submit
+):
     request = submit(rep)
     url = reverse("requests:request_edit", args=[request.pk])
     other = make_user(Role.SALES_REP, manager=leader)
@@ -204,7 +199,9 @@ def test_it_refuses_edits_after_triage_and_by_others(client, rep, leader, make_u
 # --- list ----------------------------------------------------------------------------------------
 
 
-def test_it_shows_a_rep_their_own_requests_with_the_decline_reason(client, rep, leader, make_user):
+def test_it_shows_a_rep_their_own_requests_with_the_decline_reason(
+    client, rep, leader, make_user, submit
+):
     mine = submit(rep, title="Mine")
     submit(make_user(Role.SALES_REP, manager=leader), title="Somebody else's")
     services.request_decline_by_sales(actor=leader, request=mine, reason="Already on the roadmap.")
@@ -217,7 +214,9 @@ def test_it_shows_a_rep_their_own_requests_with_the_decline_reason(client, rep, 
     assert "Reason: Already on the roadmap." in html
 
 
-def test_it_lists_all_requests_newest_first_with_a_status_filter(client, cast, rep, quarter):
+def test_it_lists_all_requests_newest_first_with_a_status_filter(
+    client, cast, rep, quarter, submit
+):
     old = submit(rep, title="Old one")
     new = submit(rep, title="New one")
     ranking_append(quarter=quarter, request=old, actor=None)
@@ -233,7 +232,7 @@ def test_it_lists_all_requests_newest_first_with_a_status_filter(client, cast, r
     assert f">{new.title}</a>" in response.text
 
 
-def test_it_shows_deal_figures_in_the_list(client, cast, rep, deal, acme):
+def test_it_shows_deal_figures_in_the_list(client, cast, rep, deal, acme, submit):
     lost = Deal.objects.create(
         customer=acme, name="Lost", amount=9_000, owner=rep, stage="closed_lost"
     )
@@ -284,7 +283,7 @@ def test_it_lists_requests_in_constant_queries(
 
 
 def test_it_shows_a_request_with_its_deals_and_history(
-    client, cast, rep, leader, quarter, acme, deal
+    client, cast, rep, leader, quarter, acme, deal, submit
 ):
     lost = Deal.objects.create(
         customer=acme, name="Pilot", amount=9_000, owner=rep, stage="closed_lost"
@@ -313,7 +312,9 @@ def test_it_shows_a_request_with_its_deals_and_history(
     assert "Lee Leader" in html
 
 
-def test_it_shows_the_edit_link_to_the_submitter_only_while_submitted(client, rep, leader, quarter):
+def test_it_shows_the_edit_link_to_the_submitter_only_while_submitted(
+    client, rep, leader, quarter, submit
+):
     request = submit(rep)
     url = reverse("requests:request_detail", args=[request.pk])
     edit = reverse("requests:request_edit", args=[request.pk])
@@ -326,7 +327,7 @@ def test_it_shows_the_edit_link_to_the_submitter_only_while_submitted(client, re
     assert edit not in client.get(url).text
 
 
-def test_it_shows_triage_actions_to_sales_leaders_only(client, cast, rep):
+def test_it_shows_triage_actions_to_sales_leaders_only(client, cast, rep, submit):
     request = submit(rep)
     url = reverse("requests:request_detail", args=[request.pk])
     for role in Role:
@@ -336,7 +337,7 @@ def test_it_shows_triage_actions_to_sales_leaders_only(client, cast, rep):
         assert shown == (role in (Role.SALES_LEADER, Role.ADMIN)), role
 
 
-def test_it_links_a_merged_request_and_its_duplicates(client, rep, leader):
+def test_it_links_a_merged_request_and_its_duplicates(client, rep, leader, submit):
     keep = submit(rep, title="Keep")
     duplicate = submit(rep, title="Duplicate")
     services.request_merge(actor=leader, duplicate=duplicate, keep=keep)
@@ -357,7 +358,7 @@ def test_it_answers_404_for_an_unknown_request(client, rep):
     assert response.status_code == 404
 
 
-def test_it_escapes_what_users_type(client, rep, cast):
+def test_it_escapes_what_users_type(client, rep, cast, submit):
     submit(rep, title="<script>alert(1)</script>")
     client.force_login(cast[Role.SALES_LEADER])
     for url in [reverse("requests:request_list"), reverse("requests:triage_queue")]:
@@ -369,7 +370,7 @@ def test_it_escapes_what_users_type(client, rep, cast):
 # --- comments ------------------------------------------------------------------------------------
 
 
-def test_it_posts_a_comment(client, cast, rep):
+def test_it_posts_a_comment(client, cast, rep, submit):
     request = submit(rep)
     client.force_login(cast[Role.PRODUCT_MANAGER])
     response = client.post(
@@ -383,7 +384,7 @@ def test_it_posts_a_comment(client, cast, rep):
 
 
 @pytest.mark.parametrize("body", ["", "   ", "x" * 5001])
-def test_it_refuses_an_empty_or_long_comment(client, rep, body):
+def test_it_refuses_an_empty_or_long_comment(client, rep, body, submit):
     request = submit(rep)
     client.force_login(rep)
     response = client.post(reverse("requests:comment_create", args=[request.pk]), {"body": body})
@@ -392,7 +393,7 @@ def test_it_refuses_an_empty_or_long_comment(client, rep, body):
     assert not Comment.objects.exists()
 
 
-def test_it_takes_comments_by_post_only(client, rep):
+def test_it_takes_comments_by_post_only(client, rep, submit):
     request = submit(rep)
     client.force_login(rep)
     assert client.get(reverse("requests:comment_create", args=[request.pk])).status_code == 405

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from budgets.models import Quarter
 from feature_requests import services
 from feature_requests.models import (
     Comment,
@@ -25,30 +22,6 @@ Status = FeatureRequest.Status
 TRIAGE = "/triage/"
 
 
-@pytest.fixture
-def next_quarter(quarter):
-    return Quarter.objects.create(
-        label="2099-Q1",
-        start=quarter.end + dt.timedelta(days=1),
-        end=quarter.end + dt.timedelta(days=91),
-        capacity_points=400,
-    )
-
-
-@pytest.fixture
-def ended_quarter():
-    return Quarter.objects.create(
-        label="2020-Q1", start=dt.date(2020, 1, 1), end=dt.date(2020, 3, 31), capacity_points=100
-    )
-
-
-def submit(actor, title="Bulk export", **fields):
-    fields.setdefault("problem", "They cannot export.")
-    fields.setdefault("quarter", None)
-    fields.setdefault("deal_links", [])
-    return services.request_submit(actor=actor, title=title, **fields)
-
-
 def post(client, name, request, data):
     return client.post(reverse(f"requests:{name}", args=[request.pk]), data)
 
@@ -57,7 +30,7 @@ def post(client, name, request, data):
 
 
 def test_it_shows_the_leaders_reps_requests_and_everyone_on_request(
-    client, rep, leader, make_user, quarter
+    client, rep, leader, make_user, quarter, submit
 ):
     submit(rep, title="From my rep")
     submit(make_user(Role.SALES_REP), title="From another team")
@@ -74,7 +47,7 @@ def test_it_shows_the_leaders_reps_requests_and_everyone_on_request(
 
 
 def test_it_defaults_the_accept_quarter_to_the_target_or_the_current_one(
-    client, rep, leader, quarter, next_quarter, ended_quarter
+    client, rep, leader, quarter, next_quarter, ended_quarter, submit
 ):
     targeted = submit(rep, title="Targeted", quarter=next_quarter)
     untargeted = submit(rep, title="Untargeted")
@@ -86,7 +59,7 @@ def test_it_defaults_the_accept_quarter_to_the_target_or_the_current_one(
         assert ended_quarter.label not in select  # an ended quarter is not on offer
 
 
-def test_it_shows_deals_and_arr_per_row(client, rep, leader):
+def test_it_shows_deals_and_arr_per_row(client, rep, leader, submit):
     acme = Customer.objects.create(name="Acme")
     deals = [
         Deal.objects.create(customer=acme, name=f"Deal {n}", amount=10_000, owner=rep)
@@ -127,7 +100,7 @@ def test_it_keeps_the_queue_for_sales_leaders(client, cast, role):
 # --- accept --------------------------------------------------------------------------------------
 
 
-def test_it_accepts_a_request_to_the_bottom_of_the_quarter(client, rep, leader, quarter):
+def test_it_accepts_a_request_to_the_bottom_of_the_quarter(client, rep, leader, quarter, submit):
     earlier = submit(rep, title="Earlier")
     ranking_append(quarter=quarter, request=earlier, actor=leader)
     request = submit(rep, title="Bulk export")
@@ -145,7 +118,7 @@ def test_it_accepts_a_request_to_the_bottom_of_the_quarter(client, rep, leader, 
     assert "Bulk export</a>" not in html  # it left the queue
 
 
-def test_it_ignores_a_next_address_on_another_site(client, rep, leader, quarter):
+def test_it_ignores_a_next_address_on_another_site(client, rep, leader, quarter, submit):
     request = submit(rep)
     client.force_login(leader)
     response = post(
@@ -154,7 +127,7 @@ def test_it_ignores_a_next_address_on_another_site(client, rep, leader, quarter)
     assert response.url == reverse("requests:request_detail", args=[request.pk])
 
 
-def test_it_refuses_to_accept_a_request_twice(client, rep, leader, quarter):
+def test_it_refuses_to_accept_a_request_twice(client, rep, leader, quarter, submit):
     request = submit(rep)
     services.request_accept(actor=leader, request=request, quarter=quarter)
     client.force_login(leader)
@@ -164,7 +137,7 @@ def test_it_refuses_to_accept_a_request_twice(client, rep, leader, quarter):
     assert RankEvent.objects.filter(request=request).count() == 1
 
 
-def test_it_refuses_to_accept_into_an_ended_quarter(client, rep, leader, ended_quarter):
+def test_it_refuses_to_accept_into_an_ended_quarter(client, rep, leader, ended_quarter, submit):
     request = submit(rep)
     client.force_login(leader)
     response = post(client, "request_accept", request, {"quarter": ended_quarter.pk})
@@ -176,7 +149,9 @@ def test_it_refuses_to_accept_into_an_ended_quarter(client, rep, leader, ended_q
 
 
 @pytest.mark.parametrize("quarter_value", ["", "999999", "x"])
-def test_it_refuses_a_missing_or_unknown_quarter(client, rep, leader, quarter, quarter_value):
+def test_it_refuses_a_missing_or_unknown_quarter(
+    client, rep, leader, quarter, quarter_value, submit
+):
     request = submit(rep)
     client.force_login(leader)
     response = post(client, "request_accept", request, {"quarter": quarter_value})
@@ -189,7 +164,7 @@ def test_it_refuses_a_missing_or_unknown_quarter(client, rep, leader, quarter, q
 # --- decline -------------------------------------------------------------------------------------
 
 
-def test_it_declines_with_a_reason_the_rep_sees(client, rep, leader):
+def test_it_declines_with_a_reason_the_rep_sees(client, rep, leader, submit):
     request = submit(rep)
     client.force_login(leader)
     response = post(client, "request_decline", request, {"reason": "  ", "next": TRIAGE})
@@ -216,7 +191,7 @@ def test_it_declines_with_a_reason_the_rep_sees(client, rep, leader):
 # --- merge ---------------------------------------------------------------------------------------
 
 
-def test_it_merges_a_duplicate_into_the_kept_request(client, rep, leader, cast):
+def test_it_merges_a_duplicate_into_the_kept_request(client, rep, leader, cast, submit):
     acme = Customer.objects.create(name="Acme")
     shared = Deal.objects.create(customer=acme, name="Renewal", amount=120_000, owner=rep)
     extra = Deal.objects.create(customer=acme, name="Expansion", amount=30_000, owner=rep)
@@ -235,7 +210,7 @@ def test_it_merges_a_duplicate_into_the_kept_request(client, rep, leader, cast):
     assert "$150,000" in html
 
 
-def test_it_offers_other_open_requests_to_merge_into(client, rep, leader):
+def test_it_offers_other_open_requests_to_merge_into(client, rep, leader, submit):
     request = submit(rep, title="This one")
     submit(rep, title="Open one")
     declined = submit(rep, title="Declined one")
@@ -248,7 +223,7 @@ def test_it_offers_other_open_requests_to_merge_into(client, rep, leader):
 
 
 @pytest.mark.parametrize("keep", ["", "999999", "abc"])
-def test_it_refuses_a_missing_or_unknown_request_to_keep(client, rep, leader, keep):
+def test_it_refuses_a_missing_or_unknown_request_to_keep(client, rep, leader, keep, submit):
     request = submit(rep)
     client.force_login(leader)
     response = post(client, "request_merge", request, {"keep": keep})
@@ -258,7 +233,7 @@ def test_it_refuses_a_missing_or_unknown_request_to_keep(client, rep, leader, ke
     assert request.status == Status.SUBMITTED
 
 
-def test_it_refuses_to_merge_into_itself_or_a_declined_request(client, rep, leader):
+def test_it_refuses_to_merge_into_itself_or_a_declined_request(client, rep, leader, submit):
     request = submit(rep)
     declined = submit(rep, title="Declined")
     services.request_decline_by_sales(actor=leader, request=declined, reason="No")
@@ -277,7 +252,7 @@ def test_it_refuses_to_merge_into_itself_or_a_declined_request(client, rep, lead
 
 
 @pytest.mark.parametrize("role", [Role.SALES_REP, Role.PRODUCT_MANAGER, Role.PRODUCT_LEADER])
-def test_it_refuses_forged_triage_posts_from_other_roles(client, cast, rep, quarter, role):
+def test_it_refuses_forged_triage_posts_from_other_roles(client, cast, rep, quarter, role, submit):
     request = submit(rep)
     keep = submit(rep, title="Keep")
     client.force_login(cast[role])
@@ -294,7 +269,7 @@ def test_it_refuses_forged_triage_posts_from_other_roles(client, cast, rep, quar
     assert not RankEvent.objects.exists()
 
 
-def test_it_takes_triage_actions_by_post_only(client, rep, leader):
+def test_it_takes_triage_actions_by_post_only(client, rep, leader, submit):
     request = submit(rep)
     client.force_login(leader)
     for name in ["request_accept", "request_decline", "request_merge"]:

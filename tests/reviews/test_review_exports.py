@@ -1,5 +1,5 @@
 """The weekly review's exports: Markdown, the ICS file of the recurring meeting, and the
-e-mail to both VPs. Reviews are built from a small hand-written snapshot (format 1)."""
+e-mail to both VPs. Reviews are built from the small hand-written snapshot of conftest.py."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from budgets.models import CompanySettings, Quarter
 from budgets.selectors import company_today
 from reviews.emails import review_email_send
 from reviews.export import ics_fold, ics_text, meeting_calendar
@@ -22,148 +21,10 @@ from reviews.services import week_start_for
 pytestmark = pytest.mark.django_db
 
 
-def snapshot(quarter: Quarter, week_start: dt.date) -> dict:
-    return {
-        "format": 1,
-        "quarter": {
-            "label": quarter.label,
-            "start": quarter.start.isoformat(),
-            "end": quarter.end.isoformat(),
-        },
-        "week_start": week_start.isoformat(),
-        "generated_at": f"{week_start.isoformat()}T08:00:00+00:00",
-        "previous_week_start": None,
-        "budget": {
-            "capacity": 400,
-            "share": "10.0",
-            "sales_budget": 40,
-            "committed": 18,
-            "change_costs": 5,
-            "remaining": 17,
-            "used_percent": 58,
-            "elapsed_percent": 23,
-            "lock_date": (quarter.start + dt.timedelta(days=14)).isoformat(),
-            "locked": True,
-            "burnup": [
-                {
-                    "label": "W1",
-                    "start": quarter.start.isoformat(),
-                    "end": (quarter.start + dt.timedelta(days=6)).isoformat(),
-                    "budget": 40,
-                    "spent": 18,
-                    "done": 2,
-                }
-            ],
-        },
-        "decisions": {
-            "proposed": [
-                {
-                    "key": "request-12",
-                    "title": "EU data residency [beta](javascript:alert(1))",
-                    "url": "/decisions/",
-                    "position": 2,
-                    "estimate": 8,
-                    "cumulative": 11,
-                    "arr": 120000,
-                },
-                {
-                    "key": "request-13",
-                    "title": "Audit trail",
-                    "url": "/decisions/",
-                    "position": 3,
-                    "estimate": 5,
-                    "cumulative": 16,
-                    "arr": 0,
-                },
-            ],
-            "swaps": [],
-            "needs_estimate": [
-                {"key": "request-14", "title": "Slack alerts", "url": "/estimates/", "position": 4}
-            ],
-        },
-        "ranking_changes": {
-            "since": None,
-            "new": [],
-            "moved": [
-                {
-                    "key": "request-16",
-                    "title": "CSV import",
-                    "url": "/requests/16/",
-                    "from": 5,
-                    "to": 2,
-                    "delta": 3,
-                    "by": ["Valerie Sales"],
-                }
-            ],
-            "removed": [],
-        },
-        "commitments": [
-            {
-                "key": "commitment-5",
-                "title": "SAML SSO",
-                "url": "/commitments/",
-                "status": "In progress",
-                "points": 10,
-                "points_done": 1,
-                "at_risk": True,
-                "risk": "10% done with 60% of the quarter gone",
-            }
-        ],
-        "changes": [
-            {
-                "key": "ledger-7",
-                "title": "Audit log export",
-                "url": "/requests/9/",
-                "kind": "Drop",
-                "points": 10,
-                "sunk": 3,
-                "penalty": 2,
-                "cost": 5,
-                "reason": "Acme churned",
-                "by": "Paula Leader",
-                "at": f"{week_start.isoformat()}T07:00:00+00:00",
-            }
-        ],
-        "revenue": {"committed_arr": 250000, "proposed_arr": 120000, "closing_deals": []},
-        "ahead": {
-            "next_quarter": None,
-            "deferred": [],
-            "horizons": "Sales plans 12 months out; product looks 2–5 years ahead.",
-        },
-        "follow_ups": [],
-        "ranking": [12, 13, 14, 16],
-        "last_rank_event_id": 42,
-    }
-
-
-@pytest.fixture
-def review(quarter) -> WeeklyReview:
-    week_start = week_start_for(company_today())
-    return WeeklyReview.objects.create(
-        quarter=quarter,
-        week_start=week_start,
-        status=WeeklyReview.Status.READY,
-        data=snapshot(quarter, week_start),
-        generated_at=timezone.now(),
-    )
-
-
-def review_url(name: str, review: WeeklyReview) -> str:
-    return reverse(f"reviews:{name}", args=[review.quarter.label, review.week_start.isoformat()])
-
-
-def company(**fields) -> CompanySettings:
-    settings_row = CompanySettings.load()
-    for name, value in fields.items():
-        setattr(settings_row, name, value)
-    settings_row.save()
-    return settings_row
-
-
 # --- Markdown ------------------------------------------------------------------------------
 
 
-def test_it_exports_the_review_as_markdown(client, cast, review, settings):
+def test_it_exports_the_review_as_markdown(client, cast, review, review_url, settings):
     settings.SITE_URL = "https://forcerank.example.com"
     client.force_login(cast[Role.PRODUCT_MANAGER])
     response = client.get(review_url("review_markdown", review))
@@ -173,10 +34,12 @@ def test_it_exports_the_review_as_markdown(client, cast, review, settings):
     text = response.content.decode()
     assert text.startswith(f"# Weekly review {review.quarter.label}, week of ")
     headings = [line for line in text.splitlines() if line.startswith("## ")]
+    last_review = review.week_start - dt.timedelta(days=7)  # generated at 08:00 UTC
     assert headings == [
         "## 1. Budget",
         "## 2. Decisions needed",
-        "## 3. Ranking changes since the last review",
+        "## 3. Ranking changes since the last review "
+        f"({last_review:%b} {last_review.day}, {last_review.year} 08:00)",
         "## 4. Commitments in flight",
         "## 5. Mid-quarter changes since the last review",
         "## 6. Revenue",
@@ -190,7 +53,11 @@ def test_it_exports_the_review_as_markdown(client, cast, review, settings):
         in text
     )
     assert (
-        "[CSV import](https://forcerank.example.com/requests/16/) — moved +3 (5 → 2) by Valerie Sales"
+        "[EU data residency](https://forcerank.example.com/requests/12/) — moved +3 (5 → 2) "
+        "by Valerie Sales" in text
+    )
+    assert (
+        "[CSV import](https://forcerank.example.com/requests/16/) — moved −4 (2 → 6) by Lee Leader"
         in text
     )
     assert "**at risk**: 10% done with 60% of the quarter gone" in text
@@ -200,14 +67,19 @@ def test_it_exports_the_review_as_markdown(client, cast, review, settings):
     assert "## Minutes" not in text  # nothing recorded yet
 
 
-def test_it_keeps_titles_from_making_their_own_links_in_markdown(client, cast, review):
+def test_it_keeps_titles_from_making_their_own_links_in_markdown(
+    client, cast, quarter, this_week, snapshot, make_review, review_url
+):
+    data = snapshot(quarter, this_week)
+    data["decisions"]["proposed"][0]["title"] = "EU data residency [beta](javascript:alert(1))"
+    review = make_review(quarter, this_week, data=data)
     client.force_login(cast[Role.SALES_LEADER])
     text = client.get(review_url("review_markdown", review)).content.decode()
     assert not re.search(r"(?<!\\)\]\(javascript:", text)  # every ] before it is escaped
     assert "EU data residency \\[beta\\](javascript:alert(1))" in text
 
 
-def test_it_puts_the_minutes_of_a_held_review_in_markdown(client, cast, review):
+def test_it_puts_the_minutes_of_a_held_review_in_markdown(client, cast, review, review_url):
     leader = cast[Role.PRODUCT_LEADER]
     ReviewNote.objects.create(
         review=review,
@@ -230,7 +102,7 @@ def test_it_puts_the_minutes_of_a_held_review_in_markdown(client, cast, review):
     assert "Add a second engineer.\n  Review again next week." in minutes
 
 
-def test_it_does_not_export_a_review_that_is_not_ready(client, cast, quarter):
+def test_it_does_not_export_a_review_that_is_not_ready(client, cast, quarter, review_url):
     review = WeeklyReview.objects.create(
         quarter=quarter, week_start=week_start_for(company_today()), status="queued"
     )
@@ -258,9 +130,9 @@ def event(text: str) -> dict[str, str]:
     return fields
 
 
-def test_it_offers_the_weekly_meeting_as_an_ics_file(client, cast, settings):
+def test_it_offers_the_weekly_meeting_as_an_ics_file(client, cast, settings, set_company):
     settings.SITE_URL = "https://forcerank.example.com"
-    company(time_zone="Europe/Berlin", meeting_weekday=2, meeting_time=dt.time(9, 30))
+    set_company(time_zone="Europe/Berlin", meeting_weekday=2, meeting_time=dt.time(9, 30))
     client.force_login(cast[Role.PRODUCT_MANAGER])
     response = client.get(reverse("reviews:review_ics"))
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
@@ -288,8 +160,8 @@ def test_it_offers_the_weekly_meeting_as_an_ics_file(client, cast, settings):
 
 
 @pytest.mark.parametrize(("weekday", "byday"), [(0, "MO"), (4, "FR"), (6, "SU")])
-def test_it_repeats_the_meeting_on_the_configured_weekday(weekday, byday):
-    settings_row = company(time_zone="America/New_York", meeting_weekday=weekday)
+def test_it_repeats_the_meeting_on_the_configured_weekday(set_company, weekday, byday):
+    settings_row = set_company(time_zone="America/New_York", meeting_weekday=weekday)
     text = meeting_calendar(
         company=settings_row,
         site_url="http://127.0.0.1:8000",
@@ -303,8 +175,8 @@ def test_it_repeats_the_meeting_on_the_configured_weekday(weekday, byday):
     assert first.time() == dt.time(9, 0)
 
 
-def test_it_describes_the_time_zones_daylight_saving_changes():
-    settings_row = company(time_zone="Europe/Berlin")
+def test_it_describes_the_time_zones_daylight_saving_changes(set_company):
+    settings_row = set_company(time_zone="Europe/Berlin")
     lines = unfolded(
         meeting_calendar(
             company=settings_row,
@@ -341,8 +213,10 @@ def test_it_folds_long_lines_at_75_octets_without_splitting_a_character():
 
 
 @pytest.fixture
-def vps(cast):
-    return company(head_of_sales=cast[Role.SALES_LEADER], head_of_product=cast[Role.PRODUCT_LEADER])
+def vps(cast, set_company):
+    return set_company(
+        head_of_sales=cast[Role.SALES_LEADER], head_of_product=cast[Role.PRODUCT_LEADER]
+    )
 
 
 def test_it_emails_the_review_to_both_vps(vps, cast, review, settings):
@@ -358,7 +232,7 @@ def test_it_emails_the_review_to_both_vps(vps, cast, review, settings):
             message.subject == f"Weekly review {review.quarter.label}, week of {week:%b} {week.day}"
         )
         assert "Budget: 17 of 40 points remaining" in message.body
-        assert "Decisions needed: 3" in message.body
+        assert "Decisions needed: 4" in message.body
         assert "2 proposed requests awaiting approval" in message.body
         assert "1 request needing an estimate" in message.body
         assert link in message.body
@@ -366,7 +240,7 @@ def test_it_emails_the_review_to_both_vps(vps, cast, review, settings):
         html, mimetype = message.alternatives[0]
         assert mimetype == "text/html"
         assert f'href="{link}"' in html
-        assert "Decisions needed: 3" in html
+        assert "Decisions needed: 4" in html
         assert "<script" not in html
     assert {message.body.splitlines()[0] for message in mail.outbox} == {
         "Hello Lee Leader,",
@@ -374,14 +248,14 @@ def test_it_emails_the_review_to_both_vps(vps, cast, review, settings):
     }
 
 
-def test_it_skips_a_missing_or_inactive_vp(cast, review):
+def test_it_skips_a_missing_or_inactive_vp(cast, review, set_company):
     sales = cast[Role.SALES_LEADER]
     sales.is_active = False
     sales.save()
-    company(head_of_sales=sales, head_of_product=None)
+    set_company(head_of_sales=sales, head_of_product=None)
     assert review_email_send(review=review) == 0
     assert mail.outbox == []
-    company(head_of_product=cast[Role.PRODUCT_LEADER])
+    set_company(head_of_product=cast[Role.PRODUCT_LEADER])
     assert review_email_send(review=review) == 1
     assert mail.outbox[0].to == [cast[Role.PRODUCT_LEADER].email]
 

@@ -1,6 +1,6 @@
 """The weekly review's pages: current, archive, detail, print, meeting mode, "Prepare now"
-and its progress. Reviews are built from a hand-written snapshot (format 1), so these tests
-check the pages, not the builder."""
+and its progress. Reviews are built from the hand-written snapshot of conftest.py, so these
+tests check the pages, not the builder."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from budgets.models import CompanySettings, Quarter
-from budgets.selectors import company_today
+from budgets.models import Quarter
 from reviews.models import ReviewNote, WeeklyReview
 from reviews.services import week_start_for
 
@@ -22,226 +21,6 @@ pytestmark = pytest.mark.django_db
 
 VIEWERS = [Role.SALES_LEADER, Role.PRODUCT_LEADER, Role.PRODUCT_MANAGER, Role.ADMIN]
 RUNNERS = [Role.SALES_LEADER, Role.PRODUCT_LEADER, Role.ADMIN]
-
-
-def snapshot(quarter: Quarter, week_start: dt.date, **changes) -> dict:
-    """A small review in format 1: one or two items in every section."""
-    data = {
-        "format": 1,
-        "quarter": {
-            "label": quarter.label,
-            "start": quarter.start.isoformat(),
-            "end": quarter.end.isoformat(),
-        },
-        "week_start": week_start.isoformat(),
-        "generated_at": f"{week_start.isoformat()}T08:00:00+00:00",
-        "previous_week_start": (week_start - dt.timedelta(days=7)).isoformat(),
-        "budget": {
-            "capacity": 400,
-            "share": "10.0",
-            "sales_budget": 40,
-            "committed": 18,
-            "change_costs": 5,
-            "remaining": 17,
-            "used_percent": 58,
-            "elapsed_percent": 23,
-            "lock_date": (quarter.start + dt.timedelta(days=14)).isoformat(),
-            "locked": True,
-            "burnup": [
-                {
-                    "label": "W1",
-                    "start": quarter.start.isoformat(),
-                    "end": (quarter.start + dt.timedelta(days=6)).isoformat(),
-                    "budget": 40,
-                    "spent": 18,
-                    "done": 2,
-                },
-                {
-                    "label": "W2",
-                    "start": (quarter.start + dt.timedelta(days=7)).isoformat(),
-                    "end": (quarter.start + dt.timedelta(days=13)).isoformat(),
-                    "budget": 40,
-                    "spent": None,
-                    "done": None,
-                },
-            ],
-        },
-        "decisions": {
-            "proposed": [
-                {
-                    "key": "request-12",
-                    "title": "EU data residency",
-                    "url": "/decisions/",
-                    "position": 2,
-                    "estimate": 8,
-                    "cumulative": 11,
-                    "arr": 120000,
-                }
-            ],
-            "swaps": [
-                {
-                    "key": "swap-3",
-                    "title": "Swap “Audit log export” for “SAML SSO”",
-                    "url": "/swaps/3/",
-                    "drop_title": "Audit log export",
-                    "commit_title": "SAML SSO",
-                    "cost": 4,
-                    "proposed_by": "Valerie Sales",
-                }
-            ],
-            "needs_estimate": [
-                {
-                    "key": "request-14",
-                    "title": "Slack alerts",
-                    "url": "/estimates/",
-                    "position": 4,
-                }
-            ],
-        },
-        "ranking_changes": {
-            "since": f"{(week_start - dt.timedelta(days=7)).isoformat()}T08:00:00+00:00",
-            "new": [
-                {
-                    "key": "request-15",
-                    "title": "Dark mode",
-                    "url": "/requests/15/",
-                    "position": 5,
-                    "by": ["Valerie Sales"],
-                }
-            ],
-            "moved": [
-                {
-                    "key": "request-12",
-                    "title": "EU data residency",
-                    "url": "/requests/12/",
-                    "from": 5,
-                    "to": 2,
-                    "delta": 3,
-                    "by": ["Valerie Sales"],
-                },
-                {
-                    "key": "request-16",
-                    "title": "CSV import",
-                    "url": "/requests/16/",
-                    "from": 2,
-                    "to": 6,
-                    "delta": -4,
-                    "by": ["Lee Leader"],
-                },
-            ],
-            "removed": [
-                {
-                    "key": "request-9",
-                    "title": "Audit log export",
-                    "url": "/requests/9/",
-                    "from": 3,
-                    "status": "Committed",
-                }
-            ],
-        },
-        "commitments": [
-            {
-                "key": "commitment-5",
-                "title": "SAML SSO",
-                "url": f"/commitments/?quarter={quarter.label}",
-                "status": "In progress",
-                "points": 10,
-                "points_done": 1,
-                "at_risk": True,
-                "risk": "10% done with 60% of the quarter gone",
-            }
-        ],
-        "changes": [
-            {
-                "key": "ledger-7",
-                "title": "Audit log export",
-                "url": "/requests/9/",
-                "kind": "Drop",
-                "points": 10,
-                "sunk": 3,
-                "penalty": 2,
-                "cost": 5,
-                "reason": "Acme churned",
-                "by": "Paula Leader",
-                "at": f"{week_start.isoformat()}T07:00:00+00:00",
-            }
-        ],
-        "revenue": {
-            "committed_arr": 250000,
-            "proposed_arr": 120000,
-            "closing_deals": [
-                {
-                    "key": "deal-7",
-                    "title": "Globex renewal",
-                    "url": "/deals/7/edit/",
-                    "customer": "Globex",
-                    "amount": 90000,
-                    "expected_close": quarter.end.isoformat(),
-                    "requests": ["EU data residency"],
-                }
-            ],
-        },
-        "ahead": {
-            "next_quarter": {
-                "label": "2099-Q1",
-                "ranking": [
-                    {
-                        "key": "request-20",
-                        "title": "Mobile app",
-                        "url": "/requests/20/",
-                        "position": 1,
-                        "estimate": None,
-                    }
-                ],
-            },
-            "deferred": [
-                {
-                    "key": "request-21",
-                    "title": "Offline mode",
-                    "url": "/requests/21/",
-                    "to": "2099-Q1",
-                }
-            ],
-            "horizons": "Sales plans 12 months out; product looks 2–5 years ahead.",
-        },
-        "follow_ups": [
-            {
-                "key": "followup-1",
-                "title": "Slack alerts",
-                "url": "/requests/14/",
-                "kind": "Decision",
-                "text": "Estimate it before Friday.",
-                "by": "Victor Product",
-                "at": f"{(week_start - dt.timedelta(days=7)).isoformat()}T09:30:00+00:00",
-            }
-        ],
-        "ranking": [12, 14, 15, 16],
-        "last_rank_event_id": 42,
-    }
-    data.update(changes)
-    return data
-
-
-def make_review(quarter: Quarter, week_start: dt.date, **fields) -> WeeklyReview:
-    fields.setdefault("status", WeeklyReview.Status.READY)
-    if fields["status"] == WeeklyReview.Status.READY:
-        fields.setdefault("data", snapshot(quarter, week_start))
-        fields.setdefault("generated_at", timezone.now())
-    return WeeklyReview.objects.create(quarter=quarter, week_start=week_start, **fields)
-
-
-@pytest.fixture
-def this_week() -> dt.date:
-    return week_start_for(company_today())
-
-
-@pytest.fixture
-def review(quarter, this_week) -> WeeklyReview:
-    return make_review(quarter, this_week)
-
-
-def review_url(name: str, review: WeeklyReview) -> str:
-    return reverse(f"reviews:{name}", args=[review.quarter.label, review.week_start.isoformat()])
 
 
 def as_user(client, cast, role):
@@ -252,7 +31,7 @@ def as_user(client, cast, role):
 # --- who may do what -----------------------------------------------------------------------
 
 
-def every_url(review: WeeklyReview) -> list[tuple[str, str]]:
+def every_url(review: WeeklyReview, review_url) -> list[tuple[str, str]]:
     return [
         ("get", reverse("reviews:review_current")),
         ("get", reverse("reviews:review_archive")),
@@ -268,9 +47,9 @@ def every_url(review: WeeklyReview) -> list[tuple[str, str]]:
     ]
 
 
-def test_it_refuses_reps_every_review_page(client, cast, review):
+def test_it_refuses_reps_every_review_page(client, cast, review, review_url):
     as_user(client, cast, Role.SALES_REP)
-    for method, url in every_url(review):
+    for method, url in every_url(review, review_url):
         data = {"item_key": "budget", "kind": "note", "text": "Forged"} if method == "post" else {}
         response = getattr(client, method)(url, data)
         assert response.status_code == 403, url
@@ -281,14 +60,14 @@ def test_it_refuses_reps_every_review_page(client, cast, review):
     assert WeeklyReview.objects.count() == 1
 
 
-def test_it_sends_anonymous_visitors_to_log_in(client, review):
+def test_it_sends_anonymous_visitors_to_log_in(client, review, review_url):
     response = client.get(review_url("review_detail", review))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
 
 
 @pytest.mark.parametrize("role", VIEWERS)
-def test_it_lets_leaders_and_product_managers_read_reviews(client, cast, review, role):
+def test_it_lets_leaders_and_product_managers_read_reviews(client, cast, review, role, review_url):
     as_user(client, cast, role)
     for url in [
         reverse("reviews:review_current"),
@@ -301,7 +80,7 @@ def test_it_lets_leaders_and_product_managers_read_reviews(client, cast, review,
         assert client.get(url).status_code == 200, url
 
 
-def test_it_lets_product_managers_read_but_not_run_the_meeting(client, cast, review):
+def test_it_lets_product_managers_read_but_not_run_the_meeting(client, cast, review, review_url):
     as_user(client, cast, Role.PRODUCT_MANAGER)
     page = client.get(review_url("review_detail", review)).text
     assert "Meeting mode" not in page
@@ -320,7 +99,7 @@ def test_it_lets_product_managers_read_but_not_run_the_meeting(client, cast, rev
 
 
 @pytest.mark.parametrize("role", [Role.SALES_LEADER, Role.PRODUCT_LEADER])
-def test_it_lets_either_vp_record_minutes(client, cast, review, role):
+def test_it_lets_either_vp_record_minutes(client, cast, review, role, review_url):
     as_user(client, cast, role)
     assert "Meeting mode" in client.get(review_url("review_detail", review)).text
     response = client.post(
@@ -336,7 +115,7 @@ def test_it_lets_either_vp_record_minutes(client, cast, review, role):
 # --- reading a review ----------------------------------------------------------------------
 
 
-def test_it_shows_the_eight_sections_in_order_with_links(client, cast, review):
+def test_it_shows_the_eight_sections_in_order_with_links(client, cast, review, review_url):
     page = as_user(client, cast, Role.SALES_LEADER).get(review_url("review_detail", review)).text
     headings = [
         "1. Budget",
@@ -358,7 +137,7 @@ def test_it_shows_the_eight_sections_in_order_with_links(client, cast, review):
     assert "$250,000" in page
 
 
-def test_it_describes_moves_costs_risks_and_follow_ups_in_words(client, cast, review):
+def test_it_describes_moves_costs_risks_and_follow_ups_in_words(client, cast, review, review_url):
     page = as_user(client, cast, Role.PRODUCT_LEADER).get(review_url("review_detail", review)).text
     assert "moved +3 (5 → 2) by Valerie Sales" in page
     assert "moved −4 (2 → 6) by Lee Leader" in page
@@ -373,7 +152,7 @@ def test_it_describes_moves_costs_risks_and_follow_ups_in_words(client, cast, re
     assert "not estimated" in page
 
 
-def test_it_shows_the_snapshot_not_the_live_data(client, cast, quarter, review):
+def test_it_shows_the_snapshot_not_the_live_data(client, cast, quarter, review, review_url):
     """The quarter changes after the review: the review still says what the meeting saw."""
     quarter.capacity_points = 1000
     quarter.save()
@@ -381,7 +160,9 @@ def test_it_shows_the_snapshot_not_the_live_data(client, cast, quarter, review):
     assert "<dd>400 <small>points</small></dd>" in page
 
 
-def test_it_escapes_titles_and_notes(client, cast, quarter, this_week):
+def test_it_escapes_titles_and_notes(
+    client, cast, quarter, this_week, make_review, snapshot, review_url
+):
     data = snapshot(quarter, this_week)
     data["decisions"]["proposed"][0]["title"] = "<script>alert(1)</script>"
     review = make_review(quarter, this_week, data=data)
@@ -406,7 +187,9 @@ def test_it_shows_the_current_review_without_prepare_when_it_is_this_weeks(clien
     assert reverse("reviews:review_archive") in page
 
 
-def test_it_offers_prepare_now_when_the_latest_review_is_older(client, cast, quarter, this_week):
+def test_it_offers_prepare_now_when_the_latest_review_is_older(
+    client, cast, quarter, this_week, make_review
+):
     make_review(quarter, this_week - dt.timedelta(days=7))
     page = as_user(client, cast, Role.SALES_LEADER).get(reverse("reviews:review_current")).text
     assert "This week’s review" in page
@@ -456,7 +239,7 @@ def test_it_explains_an_unknown_quarter(client, cast, review):
 
 
 def test_it_does_not_show_another_quarters_review_under_this_quarters_label(
-    client, cast, quarter, review
+    client, cast, quarter, review, make_review, review_url
 ):
     later = Quarter.objects.create(
         label="2099-Q1",
@@ -486,7 +269,7 @@ def test_it_explains_an_unknown_review_id(client, cast, review):
     assert "There is no review #999999." in response.text
 
 
-def test_it_prints_the_whole_review_without_navigation(client, cast, review):
+def test_it_prints_the_whole_review_without_navigation(client, cast, review, review_url):
     ReviewNote.objects.create(
         review=review,
         item_key="request-12",
@@ -507,7 +290,9 @@ def test_it_prints_the_whole_review_without_navigation(client, cast, review):
 # --- the archive ---------------------------------------------------------------------------
 
 
-def test_it_lists_reviews_newest_first_with_their_status(client, cast, quarter, this_week):
+def test_it_lists_reviews_newest_first_with_their_status(
+    client, cast, quarter, this_week, make_review
+):
     held = make_review(
         quarter,
         this_week - dt.timedelta(days=14),
@@ -524,7 +309,7 @@ def test_it_lists_reviews_newest_first_with_their_status(client, cast, quarter, 
     assert reverse("reviews:review_status", args=[queued.pk]) in page
 
 
-def test_it_pages_the_archive_at_fifty(client, cast, quarter):
+def test_it_pages_the_archive_at_fifty(client, cast, quarter, make_review):
     start = week_start_for(quarter.start) - dt.timedelta(days=7 * 60)
     for week in range(51):
         make_review(quarter, start + dt.timedelta(days=7 * week), status="queued")
@@ -538,7 +323,7 @@ def test_it_pages_the_archive_at_fifty(client, cast, quarter):
 
 @pytest.mark.parametrize("count", [2, 12])
 def test_it_reads_the_archive_in_a_constant_number_of_queries(
-    client, cast, quarter, django_assert_num_queries, count
+    client, cast, quarter, django_assert_num_queries, count, make_review
 ):
     start = week_start_for(quarter.start)
     for week in range(count):
@@ -557,7 +342,7 @@ def test_it_reads_the_archive_in_a_constant_number_of_queries(
 
 @pytest.mark.parametrize("count", [1, 8])
 def test_it_reads_a_review_with_its_minutes_in_a_constant_number_of_queries(
-    client, cast, review, django_assert_num_queries, count
+    client, cast, review, django_assert_num_queries, count, review_url
 ):
     for n in range(count):
         ReviewNote.objects.create(
@@ -578,7 +363,7 @@ def test_it_reads_a_review_with_its_minutes_in_a_constant_number_of_queries(
 # --- meeting mode --------------------------------------------------------------------------
 
 
-def test_it_records_a_note_and_shows_it_under_its_item(client, cast, review):
+def test_it_records_a_note_and_shows_it_under_its_item(client, cast, review, review_url):
     as_user(client, cast, Role.PRODUCT_LEADER)
     response = client.post(
         review_url("review_meeting", review),
@@ -599,13 +384,14 @@ def test_it_records_a_note_and_shows_it_under_its_item(client, cast, review):
     assert proposed < page.index("Approve at 8 points.") < page.index("Swaps awaiting a decision")
 
 
-def test_it_shows_a_form_per_agenda_item_in_meeting_mode(client, cast, review):
+def test_it_shows_a_form_per_agenda_item_in_meeting_mode(client, cast, review, review_url):
     page = as_user(client, cast, Role.SALES_LEADER).get(review_url("review_meeting", review)).text
     keys = re.findall(r'name="item_key" value="([^"]+)"', page)
     assert len(keys) == len(set(keys))  # a request in two sections gets one form
     assert set(keys) == {
         "budget",
         "request-12",
+        "request-13",
         "swap-3",
         "request-14",
         "request-15",
@@ -632,7 +418,7 @@ def test_it_shows_a_form_per_agenda_item_in_meeting_mode(client, cast, review):
     ],
 )
 def test_it_refuses_a_bad_note_next_to_its_item_and_saves_nothing(
-    client, cast, review, posted, message
+    client, cast, review, posted, message, review_url
 ):
     as_user(client, cast, Role.SALES_LEADER)
     data = {"item_key": "commitment-5", "kind": "note", "text": "Fine."} | posted
@@ -648,7 +434,7 @@ def test_it_refuses_a_bad_note_next_to_its_item_and_saves_nothing(
     assert not ReviewNote.objects.exists()
 
 
-def test_it_keeps_what_was_typed_when_a_note_is_refused(client, cast, review):
+def test_it_keeps_what_was_typed_when_a_note_is_refused(client, cast, review, review_url):
     as_user(client, cast, Role.SALES_LEADER)
     text = "Too long " * 300
     response = client.post(
@@ -660,7 +446,7 @@ def test_it_keeps_what_was_typed_when_a_note_is_refused(client, cast, review):
     assert '<option value="decision" selected>' in response.text
 
 
-def test_it_refuses_a_note_on_an_unknown_item(client, cast, review):
+def test_it_refuses_a_note_on_an_unknown_item(client, cast, review, review_url):
     as_user(client, cast, Role.PRODUCT_LEADER)
     response = client.post(
         review_url("review_meeting", review),
@@ -671,7 +457,7 @@ def test_it_refuses_a_note_on_an_unknown_item(client, cast, review):
     assert not ReviewNote.objects.exists()
 
 
-def test_it_marks_the_review_held_and_keeps_its_minutes(client, cast, review):
+def test_it_marks_the_review_held_and_keeps_its_minutes(client, cast, review, review_url):
     as_user(client, cast, Role.PRODUCT_LEADER)
     client.post(
         review_url("review_meeting", review),
@@ -690,7 +476,7 @@ def test_it_marks_the_review_held_and_keeps_its_minutes(client, cast, review):
     assert "Mark the review held" not in meeting
 
 
-def test_it_refuses_notes_and_holding_again_once_held(client, cast, review):
+def test_it_refuses_notes_and_holding_again_once_held(client, cast, review, review_url):
     review.held_at, review.held_by = timezone.now(), cast[Role.SALES_LEADER]
     review.save()
     as_user(client, cast, Role.PRODUCT_LEADER)
@@ -708,7 +494,9 @@ def test_it_refuses_notes_and_holding_again_once_held(client, cast, review):
     assert review.held_by == cast[Role.SALES_LEADER]
 
 
-def test_it_refuses_notes_on_a_review_that_is_not_ready(client, cast, quarter, this_week):
+def test_it_refuses_notes_on_a_review_that_is_not_ready(
+    client, cast, quarter, this_week, make_review, review_url
+):
     review = make_review(quarter, this_week, status=WeeklyReview.Status.QUEUED)
     as_user(client, cast, Role.SALES_LEADER)
     response = client.post(
@@ -724,7 +512,7 @@ def test_it_refuses_notes_on_a_review_that_is_not_ready(client, cast, quarter, t
 # --- "Prepare now" and its progress --------------------------------------------------------
 
 
-def test_it_shows_progress_with_htmx_polling(client, cast, quarter, this_week):
+def test_it_shows_progress_with_htmx_polling(client, cast, quarter, this_week, make_review):
     review = make_review(quarter, this_week, status=WeeklyReview.Status.QUEUED)
     as_user(client, cast, Role.SALES_LEADER)
     page = client.get(reverse("reviews:review_status", args=[review.pk])).text
@@ -752,7 +540,9 @@ def test_it_sends_the_browser_to_the_review_once_ready(client, cast, review):
     assert (response.status_code, response.url) == (302, review.get_absolute_url())
 
 
-def test_it_shows_a_failed_review_with_its_error_and_a_retry(client, cast, quarter, this_week):
+def test_it_shows_a_failed_review_with_its_error_and_a_retry(
+    client, cast, quarter, this_week, make_review, review_url
+):
     review = make_review(
         quarter,
         this_week,
@@ -772,19 +562,12 @@ def test_it_shows_a_failed_review_with_its_error_and_a_retry(client, cast, quart
 
 
 def test_it_prepares_this_weeks_review_and_shows_it(
-    client, cast, quarter, this_week, transactional_db
+    client, cast, quarter, this_week, set_company, transactional_db
 ):
     """The whole path in eager mode: the real request, generation and e-mail to both VPs.
 
     transactional_db: the job is queued when the request's writes commit, as in production."""
-    from reviews import services as reviews
-
-    if not hasattr(reviews, "review_request"):
-        pytest.skip("budgets.reviews has no review_request yet")
-    company = CompanySettings.load()
-    company.head_of_sales = cast[Role.SALES_LEADER]
-    company.head_of_product = cast[Role.PRODUCT_LEADER]
-    company.save()
+    set_company(head_of_sales=cast[Role.SALES_LEADER], head_of_product=cast[Role.PRODUCT_LEADER])
     as_user(client, cast, Role.SALES_LEADER)
     response = client.post(reverse("reviews:review_prepare"))
     review = WeeklyReview.objects.get()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 from zoneinfo import ZoneInfo
@@ -18,7 +19,6 @@ from feature_requests.ranking import ranked, ranking_append, ranking_move, ranki
 from reviews.models import ReviewNote, WeeklyReview
 from reviews.services import (
     meeting_at,
-    review_build,
     review_dispatch,
     review_generate,
     review_mark_held,
@@ -27,19 +27,9 @@ from reviews.services import (
     reviews_due,
     week_start_for,
 )
+from reviews.snapshot import Snapshot, review_build, review_sections
 
 UTC = dt.UTC
-
-
-def company(zone: str, weekday: int = 0, at: dt.time = dt.time(9, 0)) -> CompanySettings:
-    settings_row = CompanySettings.load()
-    settings_row.time_zone, settings_row.meeting_weekday, settings_row.meeting_time = (
-        zone,
-        weekday,
-        at,
-    )
-    settings_row.save()
-    return settings_row
 
 
 def test_it_starts_weeks_on_monday():
@@ -48,12 +38,14 @@ def test_it_starts_weeks_on_monday():
 
 
 @pytest.mark.django_db
-def test_it_keeps_the_meeting_at_nine_local_across_daylight_saving():
-    berlin = company("Europe/Berlin")
+def test_it_keeps_the_meeting_at_nine_local_across_daylight_saving(set_company):
+    berlin = set_company(time_zone="Europe/Berlin")
     # Europe moves its clocks forward on Sunday 2026-03-29.
     assert meeting_at(company=berlin, week_start=dt.date(2026, 3, 23)).astimezone(UTC).hour == 8
     assert meeting_at(company=berlin, week_start=dt.date(2026, 3, 30)).astimezone(UTC).hour == 7
-    new_york = company("America/New_York", weekday=2, at=dt.time(16, 30))
+    new_york = set_company(
+        time_zone="America/New_York", meeting_weekday=2, meeting_time=dt.time(16, 30)
+    )
     # The US moves its clocks back on Sunday 2026-11-01; the Wednesday meeting follows.
     before = meeting_at(company=new_york, week_start=dt.date(2026, 10, 26))
     after = meeting_at(company=new_york, week_start=dt.date(2026, 11, 2))
@@ -85,13 +77,17 @@ def q4(db):
         ("America/Los_Angeles", dt.datetime(2026, 11, 27, 12, 0, tzinfo=UTC), True),
     ],
 )
-def test_it_knows_when_a_review_is_due_in_the_companys_time_zone(q4, zone, now_utc, due):
-    company(zone)
+def test_it_knows_when_a_review_is_due_in_the_companys_time_zone(
+    q4, set_company, zone, now_utc, due
+):
+    set_company(time_zone=zone)
     assert reviews_due(now=now_utc) == ([(q4, dt.date(2026, 11, 23))] if due else [])
 
 
-def test_it_generates_a_due_review_exactly_once(q4, django_capture_on_commit_callbacks):
-    company("UTC")
+def test_it_generates_a_due_review_exactly_once(
+    q4, set_company, django_capture_on_commit_callbacks
+):
+    set_company(time_zone="UTC")
     now = dt.datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
     with django_capture_on_commit_callbacks(execute=True):
         review_dispatch(now=now)
@@ -102,10 +98,10 @@ def test_it_generates_a_due_review_exactly_once(q4, django_capture_on_commit_cal
     assert reviews_due(now=now) == []
 
 
-def test_it_retries_a_review_whose_job_could_not_be_queued(q4, transactional_db):
+def test_it_retries_a_review_whose_job_could_not_be_queued(q4, set_company, transactional_db):
     from config.celery import QueueUnavailable, app
 
-    company("UTC")
+    set_company(time_zone="UTC")
     now = dt.datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
     configured = app.conf.broker_write_url
     app.conf.task_always_eager = False
@@ -201,6 +197,29 @@ def test_it_reports_moves_drops_and_last_weeks_decisions(scenario, quarter):
     assert data["ranking_changes"]["removed"] == []
 
 
+def test_it_stores_every_part_of_format_1_and_reads_it_back_as_eight_sections(scenario, quarter):
+    last_week = WeeklyReview.objects.get(pk=scenario["last_week"].pk)
+    data = review_build(quarter=quarter, week_start=scenario["week"], previous=last_week)
+    assert set(data) == Snapshot.__required_keys__
+    stored = json.loads(json.dumps(data))  # what the JSON column gives back
+    sections = review_sections(stored)
+    assert [section.key for section in sections] == [
+        "budget",
+        "decisions",
+        "ranking_changes",
+        "commitments",
+        "changes",
+        "revenue",
+        "ahead",
+        "follow_ups",
+    ]
+    parts = {part.key: part for section in sections for part in section.parts}
+    assert [item.title for item in parts["needs_estimate"].items] == ["C"]
+    assert [item.title for item in parts["commitments"].items] == ["Kept"]
+    assert parts["commitments"].items[0].fields["points_done"] == 4
+    assert sections[0].facts["lock_date"] == quarter.planning_lock_date
+
+
 def test_it_refuses_notes_that_are_too_long_or_on_held_reviews(scenario):
     from django.core.exceptions import ValidationError
 
@@ -284,17 +303,18 @@ def test_it_has_a_real_worker_generate_the_review(celery_worker, quarter, make_u
     assert ranked(quarter).count() == 1
 
 
-def test_it_emails_the_agenda_to_both_vps_once(q4, cast, django_capture_on_commit_callbacks):
+def test_it_emails_the_agenda_to_both_vps_once(
+    q4, cast, set_company, django_capture_on_commit_callbacks
+):
     from django.core import mail
 
     from reviews.tasks import generate_review
 
-    settings_row = company("UTC")
-    settings_row.head_of_sales, settings_row.head_of_product = (
-        cast[Role.SALES_LEADER],
-        cast[Role.PRODUCT_LEADER],
+    set_company(
+        time_zone="UTC",
+        head_of_sales=cast[Role.SALES_LEADER],
+        head_of_product=cast[Role.PRODUCT_LEADER],
     )
-    settings_row.save()
     review = WeeklyReview.objects.create(quarter=q4, week_start=dt.date(2026, 11, 23))
     with django_capture_on_commit_callbacks(execute=True):
         generate_review.delay(review.pk)

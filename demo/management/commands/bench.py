@@ -9,8 +9,10 @@ is one JSON object with every figure.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from demo import bench_budget as budget_bench
@@ -21,12 +23,12 @@ from demo import bench_review as review_bench
 class Command(BaseCommand):
     help = "Benchmark the board, moves, the budget page, approvals and the weekly review (rolled back)."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print only the JSON line")
         parser.add_argument("--repeat", type=int, default=7, help="timed runs per figure (median)")
 
-    def handle(self, *args, json: bool = False, repeat: int = 7, **options) -> None:
-        say = (lambda text: None) if json else self.stdout.write
+    def handle(self, *args: Any, json: bool = False, repeat: int = 7, **options: Any) -> None:
+        say: Callable[[str], None] = (lambda text: None) if json else self.stdout.write
         results: dict[str, float | int] = {}
         with transaction.atomic():
             results |= ranking_bench.run(repeat=repeat, say=say)
@@ -36,5 +38,5 @@ class Command(BaseCommand):
         self.stdout.write(_json_dumps(results))
 
 
-def _json_dumps(results: dict) -> str:
+def _json_dumps(results: dict[str, float | int]) -> str:
     return json.dumps(results, sort_keys=True)

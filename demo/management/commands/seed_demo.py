@@ -208,27 +208,27 @@ def _seed_customers_and_deals(today: dt.date) -> tuple[int, int]:
     """Create or restore the demo customers and deals; returns how many of each were new."""
     customers: dict[str, Customer] = {}
     new_customers = new_deals = 0
-    for demo in DEMO_CUSTOMERS:
-        customers[demo.name], created = Customer.objects.update_or_create(
-            name=demo.name,
+    for demo_customer in DEMO_CUSTOMERS:
+        customers[demo_customer.name], created = Customer.objects.update_or_create(
+            name=demo_customer.name,
             defaults={
-                "segment": demo.segment,
-                "arr": demo.arr,
-                "crm_url": f"{DEMO_CRM}/accounts/{slugify(demo.name)}",
+                "segment": demo_customer.segment,
+                "arr": demo_customer.arr,
+                "crm_url": f"{DEMO_CRM}/accounts/{slugify(demo_customer.name)}",
             },
         )
         new_customers += created
     owners = {user.email: user for user in User.objects.filter(role=Role.SALES_REP)}
-    for demo in DEMO_DEALS:
+    for demo_deal in DEMO_DEALS:
         _, created = Deal.objects.update_or_create(
-            customer=customers[demo.customer],
-            name=demo.name,
+            customer=customers[demo_deal.customer],
+            name=demo_deal.name,
             defaults={
-                "amount": demo.amount,
-                "stage": demo.stage,
-                "owner": owners[f"{demo.owner}@example.com"],
-                "expected_close": _close_date(demo, today),
-                "crm_url": f"{DEMO_CRM}/deals/{slugify(demo.customer)}-{slugify(demo.name)}",
+                "amount": demo_deal.amount,
+                "stage": demo_deal.stage,
+                "owner": owners[f"{demo_deal.owner}@example.com"],
+                "expected_close": _close_date(demo_deal, today),
+                "crm_url": f"{DEMO_CRM}/deals/{slugify(demo_deal.customer)}-{slugify(demo_deal.name)}",
             },
         )
         new_deals += created
