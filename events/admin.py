@@ -27,6 +27,7 @@ class DeliveryInline(DeliveryInlineBase):
 
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
+    ordering = ["-id"]  # the newest first, as a log is read
     list_display = [
         "id",
         "kind",
