@@ -163,6 +163,7 @@ def drop_label(commitment: Commitment) -> str:
 
 class SwapApproveForm(OverrideFields):
     expected_cost = expected_field("cost")
+    expected_points = expected_field("estimate")
 
 
 class SwapRejectForm(forms.Form):

@@ -147,11 +147,7 @@ def commitment_approve(
     _require_ranked_in(request, quarter, "committed")
     if request.estimate_points is None:
         raise ValidationError(f"“{request.title}” needs an estimate before it can be committed.")
-    if expected_points is not None and expected_points != request.estimate_points:
-        raise ValidationError(
-            f"The estimate of “{request.title}” changed from {expected_points} to "
-            f"{request.estimate_points} points since you opened the page. Check it and approve again."
-        )
+    _check_expected_points(request, expected_points)
     remaining = budget_figures(quarter=quarter).remaining
     return _commit(
         actor=actor,
@@ -249,6 +245,15 @@ def commitment_progress(
         raise ValidationError(
             {"points_done": f"Points done must be a whole number from 0 to {MAX_POINTS_DONE:,}."}
         )
+    if points_done > commitment.points:
+        # Sunk points are charged when a commitment is dropped: more done than committed
+        # would charge the budget for work nobody agreed to.
+        raise ValidationError(
+            {
+                "points_done": f"Points done cannot exceed the {commitment.points} points "
+                "committed. If the work turned out bigger, ask product for a new commitment."
+            }
+        )
     request = commitment.request
     previous = request.status
     commitment.points_done = points_done
@@ -326,6 +331,15 @@ def _live_commitment(commitment: Commitment) -> Commitment:
     if commitment.dropped_at is not None:
         raise ValidationError("This commitment was dropped already.")
     return commitment
+
+
+def _check_expected_points(request: FeatureRequest, expected_points: int | None) -> None:
+    """Nobody commits a number they did not read: refuse if a PM re-estimated meanwhile."""
+    if expected_points is not None and expected_points != request.estimate_points:
+        raise ValidationError(
+            f"The estimate of “{request.title}” changed from {expected_points} to "
+            f"{request.estimate_points} points since you opened the page. Check it and approve again."
+        )
 
 
 def _check_expected_cost(cost: int, expected_cost: int | None) -> None:
@@ -407,10 +421,15 @@ def swap_approve(
     actor: User,
     swap: SwapProposal,
     expected_cost: int | None = None,
+    expected_points: int | None = None,
     override: bool = False,
     override_reason: str = "",
 ) -> Commitment:
-    """Drop the swap's commitment (with its cost) and commit its request, all or nothing."""
+    """Drop the swap's commitment (with its cost) and commit its request, all or nothing.
+
+    `expected_cost` and `expected_points` are the drop's cost and the incoming request's
+    estimate the product leader saw; if either changed since, nothing happens.
+    """
     require(actor, Action.DECIDE)
     quarter = _lock_quarter(swap.quarter)
     swap = SwapProposal.objects.select_for_update().get(pk=swap.pk)
@@ -421,6 +440,7 @@ def swap_approve(
     _require_ranked_in(request, quarter, "swapped in")
     cost = DropTerms.load().cost_of(drop)
     _check_expected_cost(cost.total, expected_cost)
+    _check_expected_points(request, expected_points)
     note = f"swapped for “{request.title}”: {swap.reason}"
     _drop(
         actor=actor,

@@ -34,6 +34,11 @@ app.conf.beat_schedule = {
         "task": "feature_requests.tasks.carry_over_rankings",
         "schedule": 60 * 60,
     },
+    # Hourly: queue again the notification e-mails that could not be queued (Redis was down).
+    "resend-notification-emails": {
+        "task": "accounts.tasks.resend_notification_emails",
+        "schedule": 60 * 60,
+    },
 }
 
 

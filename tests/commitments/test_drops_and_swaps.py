@@ -231,7 +231,9 @@ def test_it_shows_a_swap_to_everyone_but_the_forms_to_product_only(client, cast,
 
 def test_it_approves_a_swap(client, product, quarter, swap, half_done):
     client.force_login(product)
-    response = client.post(swap_url(swap, "approve"), {"expected_cost": "5"})
+    response = client.post(
+        swap_url(swap, "approve"), {"expected_cost": "5", "expected_points": "10"}
+    )
     assert response.status_code == 302 and response.url == swap_url(swap)
     html = client.get(response.url).text
     assert "Swap approved: “Half done” dropped at a cost of 5 points" in html
@@ -249,10 +251,14 @@ def test_it_refuses_a_swap_that_needs_the_override_without_a_reason(
     big = rank("Big", 40)  # 35 left after the drop: 40 needs the override
     swap = services.swap_propose(actor=sales_leader, drop=half_done, commit=big, reason="Big")
     client.force_login(product)
-    response = client.post(swap_url(swap, "approve"), {"expected_cost": "5"})
+    response = client.post(
+        swap_url(swap, "approve"), {"expected_cost": "5", "expected_points": "40"}
+    )
     assert response.status_code == 400
     assert "would leave the remaining budget at -5 points (now 35)" in response.text
-    response = client.post(swap_url(swap, "approve"), {"expected_cost": "5", "override": "on"})
+    response = client.post(
+        swap_url(swap, "approve"), {"expected_cost": "5", "expected_points": "40", "override": "on"}
+    )
     assert response.status_code == 400
     assert "Give the reason for going over budget." in response.text
     assert 'field-invalid">' in response.text  # next to the override reason
@@ -269,7 +275,9 @@ def test_it_refuses_a_swap_approved_at_another_cost(
     client, product, swap, half_done, expected_cost
 ):
     client.force_login(product)
-    response = client.post(swap_url(swap, "approve"), {"expected_cost": expected_cost})
+    response = client.post(
+        swap_url(swap, "approve"), {"expected_cost": expected_cost, "expected_points": "10"}
+    )
     assert response.status_code == 400
     assert "The swap was not approved" in response.text
     half_done.refresh_from_db()
@@ -288,7 +296,9 @@ def test_it_rejects_a_swap_with_a_note(client, product, swap, half_done):
     assert (swap.status, swap.decision_note) == (SwapProposal.Status.REJECTED, "Not this quarter")
     half_done.refresh_from_db()
     assert half_done.dropped_at is None
-    response = client.post(swap_url(swap, "approve"), {"expected_cost": "5"})
+    response = client.post(
+        swap_url(swap, "approve"), {"expected_cost": "5", "expected_points": "10"}
+    )
     assert response.status_code == 400 and "rejected already" in response.text
 
 
@@ -319,6 +329,8 @@ def test_it_offers_no_approval_once_the_swapped_in_request_is_decided(client, pr
     assert "can no longer be approved as proposed" in html
     assert swap_url(swap, "approve") not in html
     assert swap_url(swap, "reject") in html
-    response = client.post(swap_url(swap, "approve"), {"expected_cost": "5"})
+    response = client.post(
+        swap_url(swap, "approve"), {"expected_cost": "5", "expected_points": "10"}
+    )
     assert response.status_code == 400 and "is committed, not ranked" in response.text
     assert SwapProposal.objects.get().status == SwapProposal.Status.PENDING
