@@ -24,6 +24,7 @@ from django.db.models import Q, Sum
 from budgets.models import Quarter
 from commitments.models import Commitment
 from commitments.selectors import BudgetFigures, budget_figures
+from config.db import read_snapshot
 from feature_requests.models import Deal, FeatureRequest, RequestDeal
 from feature_requests.ranking import ranking_version
 
@@ -95,7 +96,16 @@ class Board:
 
 
 def board_for(*, quarter: Quarter, today: dt.date | None = None) -> Board:
-    """The quarter's uncommitted ranking with cumulative points and the cut line placed."""
+    """The quarter's uncommitted ranking with cumulative points and the cut line placed.
+
+    Read as one snapshot: the rows and the ranking version always belong together, so a move
+    made from a board that another leader has changed meanwhile is refused as stale (409).
+    """
+    with read_snapshot():
+        return _board(quarter=quarter, today=today)
+
+
+def _board(*, quarter: Quarter, today: dt.date | None) -> Board:
     ranked = FeatureRequest.objects.filter(quarter=quarter, status=FeatureRequest.Status.RANKED)
     values = (
         ranked.order_by("rank_key")
