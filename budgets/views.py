@@ -1,4 +1,4 @@
-"""Quarters, company settings and everyone's start page."""
+"""Quarters and company settings."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from accounts import selectors as account_selectors
 from accounts.decorators import allowed_to
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import Role
 from accounts.permissions import Action, can
 from budgets import selectors, services
 from budgets.forms import CompanySettingsForm, QuarterForm
@@ -94,23 +92,3 @@ def settings_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _form_page(
         request, "budgets/settings.html", {"form": form, "history": selectors.settings_history()}
     )
-
-
-@allowed_to(Action.VIEW_DASHBOARD)
-def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Everyone's start page: the current quarter's budget, then what the role works on."""
-    user = request.user
-    today = selectors.company_today()
-    current = selectors.quarter_current(today=today)
-    context: dict[str, object] = {
-        "today": today,
-        "current": current,
-        "next_quarter": selectors.quarter_next(after=current.end if current else today),
-        "may_manage_quarters": can(user, Action.MANAGE_QUARTERS),
-        "Role": Role,
-    }
-    if user.role == Role.SALES_LEADER:
-        context["team"] = account_selectors.user_team(leader=user)
-    if user.role == Role.ADMIN:
-        context["people"] = account_selectors.user_counts_by_role()
-    return render(request, "budgets/dashboard.html", context)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from budgets.views import dashboard
+from commitments.views.dashboard import dashboard
 from config.views import healthz
 
 admin.site.site_header = "Forcerank administration"

@@ -127,6 +127,11 @@ def estimate_queue() -> EstimateQueue:
     )
 
 
+def estimates_needed_count() -> int:
+    """Ranked requests without an estimate: they cannot be weighed against the budget."""
+    return FeatureRequest.objects.filter(status=Status.RANKED, estimate_points__isnull=True).count()
+
+
 def estimate_row(*, pk: int) -> FeatureRequest:
     """One row of the estimate queue, with the same annotations as the queue."""
     return _with_deal_figures(
