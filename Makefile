@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 ADDRESS ?= 127.0.0.1:8000
+# Links in e-mails point where `make run` serves, unless SITE_URL says otherwise.
+SITE_URL ?= http://$(ADDRESS)
 CHROMIUM_PATH ?= /usr/bin/chromium
 export CHROMIUM_PATH
 
@@ -50,7 +52,7 @@ endif
 run: $(VENV)/.run-deps
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
-	DEBUG=1 $(PY) manage.py runserver $(ADDRESS)
+	DEBUG=1 SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(ADDRESS)
 
 # pytest's exit code 5 means it collected no test: a failure, never a pass.
 test: deps lint migrations-check
