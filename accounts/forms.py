@@ -5,6 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.tokens import PasswordResetTokenGenerator, default_token_generator
 from django.http import HttpRequest
 
+from accounts.notifications import EMAIL_CHOICES
 from accounts.tasks import send_password_reset_email
 from config.celery import enqueue
 
@@ -41,3 +42,14 @@ class QueuedPasswordResetForm(PasswordResetForm):
         domain = domain_override or (request.get_host() if request else "localhost")
         for user in self.get_users(self.cleaned_data["email"]):
             enqueue(send_password_reset_email, user.pk, domain, use_https)
+
+
+class NotificationEmailForm(forms.Form):
+    kinds = forms.MultipleChoiceField(
+        label="Also e-mail me when",
+        choices=EMAIL_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Every notice stays in the app; these also come by e-mail.",
+        error_messages={"invalid_choice": "That is not a kind of notice Forcerank sends."},
+    )

@@ -56,6 +56,8 @@ class User(AbstractBaseUser):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(auto_now_add=True)
+    # The kinds of notice (event kinds) this person reads in the app only, without an e-mail.
+    email_muted_kinds = models.JSONField(default=list, blank=True)
 
     objects = UserManager()
 
@@ -119,6 +121,10 @@ class Notification(models.Model):
     url = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The kind of event behind it (events.kinds.Kind), by which people choose their e-mails.
+    kind = models.CharField(max_length=64, blank=True)
+    # False when its user reads this kind in the app only.
+    email_wanted = models.BooleanField(default=True)
     # Set once the e-mail copy went out; a notification whose e-mail could not be queued
     # keeps it empty, so the e-mail can be sent again later.
     emailed_at = models.DateTimeField(null=True, blank=True)

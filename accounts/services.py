@@ -46,7 +46,12 @@ def notification_email_send(*, notification_id: int) -> bool:
         notification = (
             Notification.objects.select_for_update()
             .select_related("user")
-            .filter(pk=notification_id, emailed_at__isnull=True, user__is_active=True)
+            .filter(
+                pk=notification_id,
+                emailed_at__isnull=True,
+                email_wanted=True,
+                user__is_active=True,
+            )
             .first()
         )
         if notification is None:

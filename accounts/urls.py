@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("notifications/email/", views.notification_emails, name="notification_emails"),
     path(
         "password/reset/done/",
         auth_views.PasswordResetCompleteView.as_view(),

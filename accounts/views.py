@@ -7,12 +7,16 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.forms import LoginForm, QueuedPasswordResetForm
+from accounts.forms import LoginForm, NotificationEmailForm, QueuedPasswordResetForm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Notification
-from accounts.notifications import notifications_mark_read
+from accounts.notifications import (
+    EMAIL_CHOICES,
+    notification_emails_choose,
+    notifications_mark_read,
+)
 from config.celery import QueueUnavailable
 
 NOTIFICATIONS_PER_PAGE = 50
@@ -64,3 +68,24 @@ def notifications_read(request: AuthenticatedHttpRequest) -> HttpResponse:
             request, f"Marked {marked} notification{'s' if marked != 1 else ''} as read."
         )
     return redirect("notification_list")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def notification_emails(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Which notices also come by e-mail: each person chooses their own."""
+    user = request.user
+    if request.method == "POST":
+        form = NotificationEmailForm(request.POST)
+        if form.is_valid():
+            notification_emails_choose(user=user, kinds=form.cleaned_data["kinds"])
+            messages.success(request, "Your e-mail choices are saved.")
+            return redirect("notification_emails")
+        status = 400
+    else:
+        muted = set(user.email_muted_kinds)
+        form = NotificationEmailForm(
+            initial={"kinds": [kind for kind, _ in EMAIL_CHOICES if kind not in muted]}
+        )
+        status = 200
+    return render(request, "accounts/notification_emails.html", {"form": form}, status=status)

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 
-from budgets.models import CompanySettings, Quarter
+from budgets.models import FIRST_YEAR, LAST_YEAR, CompanySettings, Quarter
 from config.forms import form_field
 
 # django-stubs makes ModelForm generic in the model; Django's takes no subscript at runtime.
@@ -18,6 +18,10 @@ else:
 
 class DateInput(forms.DateInput):
     input_type = "date"
+
+
+# The date pickers offer only the years a quarter may fall in (Quarter.clean says so too).
+QUARTER_DAYS = {"min": f"{FIRST_YEAR}-01-01", "max": f"{LAST_YEAR}-12-31"}
 
 
 class QuarterForm(_QuarterFormBase):
@@ -33,9 +37,9 @@ class QuarterForm(_QuarterFormBase):
         ]
         widgets = {
             "label": forms.TextInput(attrs={"placeholder": "2026-Q4", "autocomplete": "off"}),
-            "start": DateInput(),
-            "end": DateInput(),
-            "planning_lock_date": DateInput(),
+            "start": DateInput(attrs=QUARTER_DAYS),
+            "end": DateInput(attrs=QUARTER_DAYS),
+            "planning_lock_date": DateInput(attrs=QUARTER_DAYS),
             "capacity_points": forms.NumberInput(attrs={"min": 1, "max": 100_000, "step": 1}),
             "sales_share_percent": forms.NumberInput(attrs={"min": 0, "max": 100, "step": "0.1"}),
         }

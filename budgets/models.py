@@ -14,6 +14,9 @@ from django.utils import timezone
 
 PLANNING_LOCK_DAYS = 14
 MAX_CAPACITY_POINTS = 100_000
+# Quarters are planned in this century: a year far outside it is a typo, and one near 9999
+# would run the budget's week series past the last date Python can hold.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 percent_validators = [
     MinValueValidator(Decimal("0"), "A percentage cannot be below 0."),
@@ -112,7 +115,14 @@ class Quarter(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.start and self.end:
+        # The label's format is its field's validator; its year is checked here.
+        if self.label and self.label[:4].isdigit() and not _in_years(int(self.label[:4])):
+            errors["label"] = f"Use a year from {FIRST_YEAR} to {LAST_YEAR}, such as 2026-Q4."
+        for name in ("start", "end"):
+            day = getattr(self, name)
+            if day and not _in_years(day.year):
+                errors[name] = f"Use a date from {FIRST_YEAR} to {LAST_YEAR}."
+        if self.start and self.end and not errors.keys() & {"start", "end"}:
             if self.end <= self.start:
                 errors["end"] = "The end must be after the start."
             else:
@@ -132,6 +142,10 @@ class Quarter(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
+
+
+def _in_years(year: int) -> bool:
+    return FIRST_YEAR <= year <= LAST_YEAR
 
 
 def validate_time_zone(value: str) -> None:

@@ -19,6 +19,7 @@ def tell_the_head_of_sales(event: Event) -> None:
         return
     by = f" by {event.actor.full_name}" if event.actor else ""
     notify(
+        kind=event.kind,
         users=[company.head_of_sales],
         message=(
             f"The sales budget of {payload['quarter']} changed{by} from "

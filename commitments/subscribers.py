@@ -88,6 +88,7 @@ def follow_the_cut_line(event: Event) -> None:
 def tell_product_leaders_about_the_crossing(event: Event) -> None:
     payload = event.payload
     notify(
+        kind=event.kind,
         users=_product_leaders(),
         message=(
             f"“{payload['title']}” crossed above the cut line of {payload['quarter']} at "
@@ -105,12 +106,14 @@ def tell_about_the_commitment(event: Event) -> None:
     payload = event.payload
     quarter = payload.get("quarter", "")
     notify(
+        kind=event.kind,
         users=_submitter(event),
         message=f"“{payload['title']}” is committed for {quarter} ({payload['points']} points).",
         url=_request_url(event),
     )
     if payload.get("over_budget"):
         notify(
+            kind=event.kind,
             users=_head_of_sales(),
             message=(
                 f"“{payload['title']}” was committed over the budget of {quarter} "
@@ -123,6 +126,7 @@ def tell_about_the_commitment(event: Event) -> None:
 @subscribe(Kind.REQUEST_DECLINED)
 def tell_the_rep_about_products_decline(event: Event) -> None:
     notify(
+        kind=event.kind,
         users=_submitter(event),
         message=f"Product declined “{event.payload['title']}”: {event.payload['reason']}",
         url=_request_url(event),
@@ -132,6 +136,7 @@ def tell_the_rep_about_products_decline(event: Event) -> None:
 @subscribe(Kind.COMMITMENT_SHIPPED)
 def tell_the_rep_it_shipped(event: Event) -> None:
     notify(
+        kind=event.kind,
         users=_submitter(event),
         message=f"“{event.payload['title']}” has shipped.",
         url=_request_url(event),
@@ -144,6 +149,7 @@ def tell_about_the_drop(event: Event) -> None:
     payload = event.payload
     charged = f" It cost the sales budget {payload['cost']} points." if payload["cost"] else ""
     notify(
+        kind=event.kind,
         users=_submitter(event),
         message=f"“{payload['title']}” was dropped from {payload['quarter']}: {payload['reason']}.{charged}",
         url=_request_url(event),
@@ -151,6 +157,7 @@ def tell_about_the_drop(event: Event) -> None:
     if payload.get("swap_id"):
         return  # the head of sales hears of the whole swap instead
     notify(
+        kind=event.kind,
         users=_head_of_sales(),
         message=(
             f"“{payload['title']}” was dropped from {payload['quarter']}; it cost the sales "
@@ -164,6 +171,7 @@ def tell_about_the_drop(event: Event) -> None:
 def tell_product_leaders_about_the_swap(event: Event) -> None:
     payload = event.payload
     notify(
+        kind=event.kind,
         users=_product_leaders(),
         message=f"A swap waits for your decision: drop “{payload['drop_title']}” for “{payload['commit_title']}”.",
         url=f"/swaps/{payload['swap_id']}/",
@@ -174,6 +182,7 @@ def tell_product_leaders_about_the_swap(event: Event) -> None:
 def tell_the_proposer_about_the_rejection(event: Event) -> None:
     payload = event.payload
     notify(
+        kind=event.kind,
         users=list(User.objects.filter(pk=payload["proposed_by_id"])),
         message=f"Product rejected the swap for “{payload['commit_title']}”: {payload['note']}",
         url=DECISIONS_URL,
@@ -184,6 +193,7 @@ def tell_the_proposer_about_the_rejection(event: Event) -> None:
 def tell_the_head_of_sales_about_the_swap(event: Event) -> None:
     payload = event.payload
     notify(
+        kind=event.kind,
         users=_head_of_sales(),
         message=(
             f"Product approved the swap: “{payload['commit_title']}” in, “{payload['drop_title']}” "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import TypeVar
@@ -26,6 +27,24 @@ def errors_text(form: BaseForm) -> str:
     """All of a form's errors in one sentence, for a message at the top of the page."""
     # An ErrorList yields its messages as text; its type also allows a ValidationError.
     return " ".join(str(message) for errors in form.errors.values() for message in errors)
+
+
+# What shows nothing on its own: control and format characters (U+200B zero-width space,
+# U+2060 word joiner, U+FEFF, bidi marks), combining marks with no letter to sit on, and
+# separators; plus the letters fonts draw blank (Hangul fillers, the blank Braille pattern).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Mn", "Me", "Zs", "Zl", "Zp"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def has_visible_text(value: str) -> bool:
+    """Does `value` show anything? A title of zero-width spaces is as empty as no title;
+    the text itself is kept as typed (a joiner inside an emoji or a name stays)."""
+    return any(
+        not char.isspace()
+        and char not in _BLANK_LETTERS
+        and unicodedata.category(char) not in _INVISIBLE_CATEGORIES
+        for char in value
+    )
 
 
 def form_field(form: BaseForm, name: str, kind: type[_FieldT]) -> _FieldT:

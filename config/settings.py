@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before every middleware that may touch the database: an outage answers 503, not 500.
+    "config.outage.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -78,6 +80,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Innermost, so that their 400 and 405 answers still get the headers above.
+    "config.middleware.PrivateCacheMiddleware",
+    "config.middleware.AllowedMethodsMiddleware",
+    "config.middleware.UnusableInputMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -1,4 +1,5 @@
-"""Benchmark of the ranking board and of one move, at 100 and 2,000 ranked requests.
+"""Benchmark of the ranking board and of one move, at 100 and 2,000 ranked requests, and of
+how long rank keys get over many appends and moves.
 
 Called by `manage.py bench` inside a transaction it rolls back. Times are server-side:
 the request goes through Django's full handler (middleware, view, template) in-process.
@@ -24,9 +25,17 @@ from accounts.models import Role, User
 from budgets.models import Quarter
 from commitments.board import BoardRow, board_for
 from feature_requests.models import Customer, Deal, FeatureRequest, RequestDeal
-from feature_requests.ranking import ranking_version, spread_keys
+from feature_requests.ranking import (
+    ranked,
+    ranking_append,
+    ranking_move,
+    ranking_version,
+    spread_keys,
+)
 
 SIZES = (100, 2000)
+KEY_APPENDS = 5000  # appends to one quarter, as triage accepts, deferrals and carry-overs do
+KEY_BOARD, KEY_MOVES = 200, 20_000  # random moves in a board of this size
 
 # The framework's floor: the same rows and columns as the board, from memory, no queries.
 FLOOR_TEMPLATE = Template(
@@ -94,6 +103,62 @@ def _build(size: int, year: int, leader: User, rep: User) -> Quarter:
             for model in (Customer, Deal, FeatureRequest, RequestDeal):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return quarter
+
+
+def _key_quarter(year: int, number: int) -> Quarter:
+    return Quarter.objects.create(
+        label=f"{year}-Q{number}",
+        start=dt.date(year, 3 * number - 2, 1),
+        end=dt.date(year, 3 * number, 28),
+        capacity_points=100,
+    )
+
+
+def _append(quarter: Quarter, rep: User, count: int) -> None:
+    requests = FeatureRequest.objects.bulk_create(
+        FeatureRequest(
+            title=f"Key bench request {n}", problem="A benchmark request.", submitted_by=rep
+        )
+        for n in range(count)
+    )
+    for request in requests:
+        ranking_append(quarter=quarter, request=request, actor=None)
+
+
+def _longest_key(quarter: Quarter) -> int:
+    return max(len(key or "") for key in ranked(quarter).values_list("rank_key", flat=True))
+
+
+def key_lengths(*, year: int, leader: User, rep: User) -> dict[str, int]:
+    """The longest rank key after KEY_APPENDS appends to one quarter, and the longest written
+    during KEY_MOVES random moves in a board of KEY_BOARD, through the ranking's services."""
+    appended = _key_quarter(year, 1)
+    _append(appended, rep, KEY_APPENDS)
+
+    board = _key_quarter(year, 2)
+    _append(board, rep, KEY_BOARD)
+    rng = random.Random(KEY_MOVES)  # noqa: S311 - repeatable made-up moves, not secrets
+    order = list(ranked(board).values_list("id", flat=True))
+    version = ranking_version(board)
+    longest = 0
+    for _ in range(KEY_MOVES):
+        moving = order.pop(rng.randrange(len(order)))
+        index = rng.randint(0, len(order))
+        move = ranking_move(
+            actor=leader,
+            quarter=board,
+            request_id=moving,
+            after_id=order[index - 1] if index else None,
+            before_id=order[index] if index < len(order) else None,
+            version=version,
+        )
+        order.insert(index, moving)
+        version = move.version
+        longest = max(longest, len(move.request.rank_key or ""))
+    return {
+        f"key_len_max_appends_{KEY_APPENDS}": _longest_key(appended),
+        f"key_len_max_moves_{KEY_MOVES}": max(longest, _longest_key(board)),
+    }
 
 
 class FloorRow(TypedDict):
@@ -205,4 +270,10 @@ def run(*, repeat: int, say: Callable[[str], None]) -> dict[str, float | int]:
                 f"(floor {results[f'floor_ms_n{size}']} ms); move {results[f'move_ms_n{size}']} ms, "
                 f"{results[f'move_queries_n{size}']} queries, {results[f'move_writes_n{size}']} rows written"
             )
-    return results
+    lengths = key_lengths(year=last_year + 100 * (len(SIZES) + 1), leader=leader, rep=rep)
+    say(
+        f"longest rank key: {lengths[f'key_len_max_appends_{KEY_APPENDS}']} after {KEY_APPENDS:,} "
+        f"appends, {lengths[f'key_len_max_moves_{KEY_MOVES}']} over {KEY_MOVES:,} random moves "
+        f"in a board of {KEY_BOARD}"
+    )
+    return results | lengths

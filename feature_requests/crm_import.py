@@ -154,12 +154,17 @@ def _read_text(csv_file: IO[bytes]) -> str:
         raise _fail("The file is empty.")
     try:
         # utf-8-sig: spreadsheet programs often start a "CSV UTF-8" file with a BOM.
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise _fail(
             "The file is not UTF-8 text. Export it again as “CSV UTF-8” and upload that.", line
         ) from error
+    if "\x00" in text:
+        # PostgreSQL stores no NUL in text; a file with one is not a CSV export anyway.
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise _fail("The file contains a NUL character, so it is not a CSV text file.", line)
+    return text
 
 
 def _rows(text: str) -> Iterator[tuple[int, list[str]]]:

@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Role, User
 from accounts.permissions import Action, require
+from config.forms import has_visible_text
 from feature_requests.models import Customer, Deal
 
 if TYPE_CHECKING:
@@ -75,8 +76,10 @@ def customer_name_taken(name: str, *, exclude_pk: int | None = None) -> bool:
 
 
 def clean_name(name: str) -> str:
-    """Names are stored with single spaces and no outer spaces."""
-    return " ".join(name.split())
+    """Names are stored with single spaces and no outer spaces. A name that shows nothing
+    (only zero-width or other invisible characters) comes back empty, and is refused as such."""
+    name = " ".join(name.split())
+    return name if has_visible_text(name) else ""
 
 
 def customer_key(name: str) -> str:

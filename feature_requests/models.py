@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Generic, TypeVar
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 MAX_TITLE_LENGTH = 140
 MAX_ESTIMATE_POINTS = 1_000
 MAX_PROBLEM_LENGTH = 5_000
 MAX_COMMENT_LENGTH = 5_000
+
+_ST = TypeVar("_ST", contravariant=True)  # what a field accepts
+_GT = TypeVar("_GT", covariant=True)  # what it gives back
 
 
 class Customer(models.Model):
@@ -75,6 +81,30 @@ class Deal(models.Model):
         return self.stage not in (self.Stage.CLOSED_WON, self.Stage.CLOSED_LOST)
 
 
+if TYPE_CHECKING:
+    # The stubs' CharField is generic; at run time it cannot be subscripted.
+    class _CharField(models.CharField[_ST, _GT]):
+        pass
+else:
+
+    class _CharField(models.CharField, Generic[_ST, _GT]):
+        pass
+
+
+class ByteOrderCharField(_CharField[_ST, _GT]):
+    """A CharField that keeps its `db_collation` on PostgreSQL only.
+
+    The rank key asks for "C" (byte order). SQLite has no collation of that name, and its
+    default, BINARY, already compares bytes; so elsewhere the column keeps the default.
+    """
+
+    def db_parameters(self, connection: BaseDatabaseWrapper) -> dict[str, str | None]:
+        params = super().db_parameters(connection)
+        if connection.vendor != "postgresql":
+            params["collation"] = None
+        return params
+
+
 class FeatureRequest(models.Model):
     """A customer problem that sales wants engineering to solve, and where it stands."""
 
@@ -111,7 +141,10 @@ class FeatureRequest(models.Model):
     )
     # The position in the quarter's ranking: a fractional key (see feature_requests.ranking).
     # Set while the request is ranked; null otherwise (NULLs do not clash in the unique key).
-    rank_key = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
+    # Compared byte by byte, as Python compares the keys: a locale would mix up "Z" and "a".
+    rank_key = ByteOrderCharField(
+        max_length=64, null=True, blank=True, editable=False, db_collation="C"
+    )
     carried_over = models.BooleanField(
         default=False, help_text="Carried over from an earlier quarter's ranking."
     )

@@ -1,13 +1,25 @@
 """The force-ranking of a quarter: a strict order kept in fractional keys.
 
-Each ranked request holds a `rank_key`, a string of base-36 digits read as a fraction
-(0.k1k2k3…), ordered as plain strings. A move writes only the moved row: its new key lies
-strictly between its new neighbours' keys, so nobody else's key changes. Keys never end in
-"0", which keeps room below every key. When repeated moves into the same gap make a key
-long, the whole quarter is rebalanced to short, evenly spaced keys (rare; many writes).
+Each ranked request holds a `rank_key`, ordered as a plain (byte) string. A move writes only
+the moved row: its new key lies strictly between its new neighbours' keys, so nobody else's
+key changes.
 
-Only lower-case letters and digits are used: those sort the same under byte order (SQLite,
-PostgreSQL "C") and under the usual PostgreSQL locales.
+A key is an integer part and a fraction, in base-62 digits (0-9, A-Z, a-z, in byte order).
+The integer part's first character says how many digits follow ("a"–"z": 1–26 digits for
+0 and up; "Z"–"A": 1–26 for the negatives), so adding at the bottom or the top steps the
+integer ("a0", "a1", … "az", "b00", …) and keys grow with the logarithm of the count: 5,000
+appends end at four characters. A key between two neighbours takes the next integer when
+there is one, else halves the gap in the fraction, which never ends in "0" (so there is
+always room below a key). This is the scheme of David Greenspan's "Implementing Fractional
+Indexing", as in the rocicorp/fractional-indexing package.
+
+Repeated moves into one gap still lengthen keys there, about one character per six moves.
+Whenever a write would make a key longer than MAX_KEY_LENGTH, a few neighbours around the
+gap are respaced first (a window that doubles until their keys come out at most half that
+long; at worst the whole quarter), under the quarter's row lock; see `room_at`.
+
+Keys mix upper and lower case, which only byte order sorts the way Python does: the column
+has the "C" collation on PostgreSQL; SQLite compares bytes by default.
 
 Every change writes one RankEvent. The newest event's id is the ranking's version: a move
 made from a board showing an older version is refused (RankingChanged), never misapplied.
@@ -17,6 +29,7 @@ Changes hold the quarter's row lock, so two leaders' moves are applied one after
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,9 +45,11 @@ from events.services import publish
 from feature_requests.models import FeatureRequest, RankEvent
 from feature_requests.status import request_transition
 
-DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 BASE = len(DIGITS)
-MAX_KEY_LENGTH = 16  # past this, the quarter is rebalanced
+MAX_KEY_LENGTH = 24  # no write makes a longer key: it respaces neighbours first
+# The lowest integer part: nothing could go before it, so it is never a key of its own.
+SMALLEST_INTEGER = "A" + DIGITS[0] * 26
 
 
 class RankingError(Exception):
@@ -45,65 +60,202 @@ class RankingChanged(RankingError):
     """The board the move was made on is out of date."""
 
 
+def _integer_length(head: str) -> int:
+    """The length of an integer part (its head character included) that starts with `head`."""
+    if "a" <= head <= "z":
+        return ord(head) - ord("a") + 2
+    if "A" <= head <= "Z":
+        return ord("Z") - ord(head) + 2
+    raise ValueError(f"{head!r} does not start a rank key")
+
+
+def _split(key: str) -> tuple[str, str]:
+    """A key's integer part and fraction; ValueError if `key` is not a well-formed key."""
+    if not key or key == SMALLEST_INTEGER:
+        raise ValueError(f"{key!r} is not a rank key")
+    length = _integer_length(key[0])
+    integer, fraction = key[:length], key[length:]
+    if len(integer) < length or fraction.endswith(DIGITS[0]):
+        raise ValueError(f"{key!r} is not a rank key")
+    if any(char not in DIGITS for char in key[1:]):
+        raise ValueError(f"{key!r} is not a rank key")
+    return integer, fraction
+
+
+def is_key(key: str) -> bool:
+    """Whether `key` is a well-formed rank key (keys of the old base-36 scheme are not)."""
+    try:
+        _split(key)
+    except ValueError:
+        return False
+    return True
+
+
+def _increment(integer: str) -> str | None:
+    """The next integer part, or None past the largest."""
+    head, digits = integer[0], list(integer[1:])
+    for index in reversed(range(len(digits))):
+        value = DIGITS.index(digits[index])
+        if value < BASE - 1:
+            digits[index] = DIGITS[value + 1]
+            return head + "".join(digits)
+        digits[index] = DIGITS[0]
+    if head == "Z":
+        return "a" + DIGITS[0]
+    if head == "z":
+        return None
+    head = chr(ord(head) + 1)
+    if head >= "a":
+        digits.append(DIGITS[0])  # one more digit for larger numbers
+    else:
+        digits.pop()  # one fewer for negatives closer to zero
+    return head + "".join(digits)
+
+
+def _decrement(integer: str) -> str | None:
+    """The previous integer part, or None before the smallest."""
+    head, digits = integer[0], list(integer[1:])
+    for index in reversed(range(len(digits))):
+        value = DIGITS.index(digits[index])
+        if value > 0:
+            digits[index] = DIGITS[value - 1]
+            return head + "".join(digits)
+        digits[index] = DIGITS[-1]
+    if head == "a":
+        return "Z" + DIGITS[-1]
+    if head == "A":
+        return None
+    head = chr(ord(head) - 1)
+    if head >= "a":
+        digits.pop()
+    else:
+        digits.append(DIGITS[-1])
+    return head + "".join(digits)
+
+
+def _midpoint(low: str, high: str | None) -> str:
+    """A fraction strictly between `low` and `high` (None: 1), as short as can be.
+
+    Neither ends in "0"; `low` < `high`.
+    """
+    if high is not None:
+        # Keep the common prefix (low padded with zeros), halve what follows.
+        common = 0
+        while (low[common] if common < len(low) else DIGITS[0]) == high[common]:
+            common += 1
+        if common:
+            return high[:common] + _midpoint(low[common:], high[common:])
+    low_digit = DIGITS.index(low[0]) if low else 0
+    high_digit = DIGITS.index(high[0]) if high is not None else BASE
+    if high_digit - low_digit > 1:
+        return DIGITS[(low_digit + high_digit) // 2]
+    # Adjacent digits: high's first digit alone, if high goes on; else low's, then halve
+    # what is above the rest of low.
+    if high is not None and len(high) > 1:
+        return high[0]
+    return DIGITS[low_digit] + _midpoint(low[1:], None)
+
+
 def key_between(low: str | None, high: str | None) -> str:
-    """A key strictly between `low` and `high` (None: the start or the end of the list)."""
-    low = low or ""
-    if high is not None and not low < high:
+    """A key strictly between `low` and `high` (None: the start or the end of the list).
+
+    Raises ValueError if `low` is not below `high` or either is not a key.
+    """
+    if high is None:
+        if low is None:
+            return spread_keys(1)[0]  # the middle one-digit integer
+        low_integer, low_fraction = _split(low)
+        larger = _increment(low_integer)
+        return low_integer + _midpoint(low_fraction, None) if larger is None else larger
+    high_integer, high_fraction = _split(high)
+    if low is None:
+        if high_integer == SMALLEST_INTEGER:
+            return high_integer + _midpoint("", high_fraction)
+        if high_fraction:
+            return high_integer  # the integer alone sorts just before it
+        smaller = _decrement(high_integer)
+        if smaller is None:
+            raise ValueError(f"No key goes before {high!r}")
+        return smaller
+    low_integer, low_fraction = _split(low)
+    if not low < high:
         raise ValueError(f"{low!r} is not below {high!r}")
-    key = []
-    index = 0
-    while True:
-        low_digit = DIGITS.index(low[index]) if index < len(low) else 0
-        high_digit = DIGITS.index(high[index]) if high is not None and index < len(high) else BASE
-        if low_digit == high_digit:
-            key.append(DIGITS[low_digit])
-        else:
-            middle = (low_digit + high_digit) // 2
-            if middle > low_digit:
-                key.append(DIGITS[middle])
-                return "".join(key)
-            # Adjacent digits: keep low's digit; from here on only low bounds the key.
-            key.append(DIGITS[low_digit])
-            high = None
-        index += 1
+    if low_integer == high_integer:
+        return low_integer + _midpoint(low_fraction, high_fraction)
+    larger = _increment(low_integer)
+    if larger is not None and larger < high:
+        return larger
+    return low_integer + _midpoint(low_fraction, None)
 
 
 def key_for(low: str | None, high: str | None) -> str:
     """The key for a place between two neighbours (None: no neighbour on that side).
 
-    At either end the key steps one digit rather than halving the gap, so adding at the
-    bottom or moving to the top many times keeps keys short.
+    At either end the key steps the integer part rather than halving a gap, so adding at
+    the bottom or moving to the top many times keeps keys short.
     """
-    if low is None and high is not None:
-        for index, char in enumerate(high):
-            if DIGITS.index(char) > 1:
-                return high[:index] + DIGITS[DIGITS.index(char) - 1]
-    if high is None and low is not None:
-        for index, char in enumerate(low):
-            if DIGITS.index(char) < BASE - 1:
-                return low[:index] + DIGITS[DIGITS.index(char) + 1]
     return key_between(low, high)
 
 
-def spread_keys(count: int) -> list[str]:
-    """`count` short keys, evenly spaced and ascending, none ending in "0".
+def keys_between(low: str | None, high: str | None, count: int) -> list[str]:
+    """`count` ascending keys strictly between `low` and `high` (None: an open end).
 
-    They fill the middle third of the key space, leaving room at both ends.
+    Towards an open end the keys step the integer part; between two keys they halve the gap
+    recursively, so their length grows with the logarithm of `count`.
     """
+    if count <= 0:
+        return []
+    if low is None and high is None:
+        return spread_keys(count)
+    if high is None:
+        keys = [key_between(low, None)]
+        while len(keys) < count:
+            keys.append(key_between(keys[-1], None))
+        return keys
+    if low is None:
+        keys = [key_between(None, high)]
+        while len(keys) < count:
+            keys.append(key_between(None, keys[-1]))
+        return keys[::-1]
+    middle = key_between(low, high)
+    below = (count - 1) // 2
+    return [
+        *keys_between(low, middle, below),
+        middle,
+        *keys_between(middle, high, count - 1 - below),
+    ]
+
+
+def spread_keys(count: int) -> list[str]:
+    """`count` short keys, ascending: integers of one width spread evenly over its range, so
+    that there is room around each of them and at both ends."""
     width = 1
-    while BASE**width <= 3 * count:
+    while BASE**width <= count:
         width += 1
-    width += 1  # leave gaps of at least BASE - 1 between neighbours
-    step = BASE**width // (3 * count + 1)
+    head = chr(ord("a") + width - 1)
+    span = BASE**width
     keys = []
-    for position in range(count + 1, 2 * count + 1):
-        value = position * step
+    for position in range(1, count + 1):
+        value = position * span // (count + 1)
         digits = []
         for _ in range(width):
             value, digit = divmod(value, BASE)
             digits.append(DIGITS[digit])
-        keys.append("".join(reversed(digits)).rstrip("0"))
+        keys.append(head + "".join(reversed(digits)))
     return keys
+
+
+def _short_keys(
+    low: str | None, high: str | None, count: int, *, limit: int | None = None
+) -> list[str] | None:
+    """`keys_between`, or None when a neighbour is not a well-formed key or a key would be
+    longer than `limit` (MAX_KEY_LENGTH): the caller must make room first."""
+    try:
+        keys = keys_between(low, high, count)
+    except ValueError:
+        return None
+    limit = MAX_KEY_LENGTH if limit is None else limit
+    return keys if all(len(key) <= limit for key in keys) else None
 
 
 def ranked(quarter: Quarter) -> QuerySet[FeatureRequest]:
@@ -154,6 +306,76 @@ def ranking_rebalance(*, quarter: Quarter) -> int:
     return len(ids)
 
 
+def room_at(keys: Sequence[str], index: int) -> tuple[int, int, list[str]]:
+    """Where a new key fits at `index` of the ascending `keys`, no key longer than
+    MAX_KEY_LENGTH: returns `(start, end, new)`, where `new` replaces `keys[start:end]` and
+    holds one key more, the new place's at `new[index - start]`.
+
+    Normally `start == end == index`: the key halfway between the neighbours is short, and
+    only the new place gets a key. Otherwise a window of neighbours is respaced: one on each
+    side, doubling until evenly spaced keys between the keys just outside it are at most half
+    as long as allowed. That slack lets the gap take dozens of moves before it is respaced
+    again; respacing just enough to fit would respace on nearly every move into a busy spot.
+    The window is the whole list only when nothing smaller will do (or when keys that are not
+    well formed, such as the old scheme's, are in the way).
+    """
+    radius = 0
+    while True:
+        start, end = max(0, index - radius), min(len(keys), index + radius)
+        if start == 0 and end == len(keys):
+            return start, end, spread_keys(len(keys) + 1)
+        low = keys[start - 1] if start else None
+        high = keys[end] if end < len(keys) else None
+        limit = MAX_KEY_LENGTH if radius == 0 else MAX_KEY_LENGTH // 2
+        new = _short_keys(low, high, end - start + 1, limit=limit)
+        if new is not None:
+            return start, end, new
+        radius = max(1, 2 * radius)
+
+
+def _make_room(quarter: Quarter, *, moving: FeatureRequest, after: str | None) -> str:
+    """Respace `quarter`'s ranking around the place right after the key `after` (None: the
+    top) so that `moving` fits there with a short key (see `room_at`); returns that key,
+    which the caller writes.
+
+    Call while holding the quarter's row lock. The respaced rows' old keys, and the moving
+    row's, are first moved out of the way ("~" sorts after every digit), so no new key meets
+    an old one in the unique index.
+    """
+    rows = [
+        (pk, key)
+        for pk, key in ranked(quarter).exclude(pk=moving.pk).values_list("id", "rank_key")
+        if key is not None  # always: a ranked request has a key
+    ]
+    keys = [key for _, key in rows]
+    index = 0 if after is None else keys.index(after) + 1
+    start, end, new = room_at(keys, index)
+    moving_key = new.pop(index - start)
+    ids = [pk for pk, _ in rows[start:end]]
+    out_of_the_way = [*ids, moving.pk] if moving.rank_key is not None else ids
+    FeatureRequest.objects.filter(id__in=out_of_the_way).update(
+        rank_key=Concat(Value("~"), "rank_key")
+    )
+    FeatureRequest.objects.bulk_update(
+        [FeatureRequest(id=pk, rank_key=key) for pk, key in zip(ids, new, strict=True)],
+        ["rank_key"],
+        batch_size=500,
+    )
+    return moving_key
+
+
+def _key_after(
+    quarter: Quarter, *, moving: FeatureRequest, low: str | None, high: str | None
+) -> str:
+    """The key for `moving` between the neighbouring keys `low` and `high`: the key halfway
+    (nothing else is written), or, if that would be too long, one made by respacing
+    neighbours (`room_at`). Call while holding the quarter's row lock."""
+    short = _short_keys(low, high, 1)
+    if short is not None:
+        return short[0]
+    return _make_room(quarter, moving=moving, after=low)
+
+
 # No savepoint of their own: they are steps of the caller's transaction, which they lock.
 @transaction.atomic(savepoint=False)
 def ranking_append(
@@ -175,8 +397,8 @@ def ranking_append(
     others = ranked(quarter).exclude(pk=request.pk)
     last = others.values_list("rank_key", flat=True).last()
     position = others.count() + 1
+    request.rank_key = _key_after(quarter, moving=request, low=last, high=None)
     request.quarter = quarter
-    request.rank_key = key_for(last, None)
     request_transition(
         request=request,
         actor=actor,
@@ -255,7 +477,8 @@ def ranking_move(
 
     None for `after_id` means the top, None for `before_id` the bottom. `version` is the
     ranking version of the board the user moved on; if anyone changed the ranking since,
-    RankingChanged is raised and nothing is written. Writes the moved row and one event.
+    RankingChanged is raised and nothing is written. Writes the moved row, one rank event and
+    one outbox event; when the gap is too narrow for a short key, a few neighbours too.
     """
     require(actor, Action.RANK)
     quarter = _lock(quarter)
@@ -288,17 +511,7 @@ def ranking_move(
         raise RankingError("Those two requests are not neighbours in this order.")
 
     old_position = _position_of(quarter, _key_of(moving))
-    new_key = key_for(low, high)
-    if len(new_key) > MAX_KEY_LENGTH:
-        ranking_rebalance(quarter=quarter)
-        return ranking_move(
-            actor=actor,
-            quarter=quarter,
-            request_id=request_id,
-            after_id=after_id,
-            before_id=before_id,
-            version=version,
-        )
+    new_key = _key_after(quarter, moving=moving, low=low, high=high)
     moving.rank_key = new_key
     moving.save(update_fields=["rank_key"])
     new_position = others.filter(rank_key__lt=new_key).count() + 1
@@ -347,11 +560,15 @@ def ranking_carry_over(*, quarter: Quarter, today: dt.date) -> int:
     moving = list(ranked(quarter))
     if not moving:
         return 0
-    key = ranked(following).values_list("rank_key", flat=True).last()
+    last = ranked(following).values_list("rank_key", flat=True).last()
+    keys = _short_keys(last, None, len(moving))
+    if keys is None:  # too long or not well formed: never in practice, since appends step
+        ranking_rebalance(quarter=following)
+        last = ranked(following).values_list("rank_key", flat=True).last()
+        keys = keys_between(last, None, len(moving))
     start = ranked(following).count()
     events = []
-    for offset, request in enumerate(moving, start=1):
-        key = key_for(key, None)
+    for offset, (request, key) in enumerate(zip(moving, keys, strict=True), start=1):
         events.append(
             RankEvent(
                 quarter=quarter,

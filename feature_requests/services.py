@@ -18,6 +18,7 @@ from accounts.models import Role, User
 from accounts.permissions import Action, require
 from budgets.models import Quarter
 from budgets.selectors import company_today
+from config.forms import has_visible_text
 from events.kinds import Kind
 from events.services import publish
 from feature_requests.models import (
@@ -42,14 +43,16 @@ ESTIMABLE = (Status.SUBMITTED, Status.RANKED)
 
 
 def _clean_text(*, title: str, problem: str) -> tuple[str, str]:
+    """The title and problem without outer spaces; one that shows nothing (only zero-width
+    or other invisible characters) is as missing as an empty one."""
     title = (title or "").strip()
     problem = (problem or "").strip()
     errors: dict[str, str] = {}
-    if not title:
+    if not has_visible_text(title):
         errors["title"] = "Give the request a title."
     elif len(title) > MAX_TITLE_LENGTH:
         errors["title"] = f"Keep the title to {MAX_TITLE_LENGTH} characters (it has {len(title)})."
-    if not problem:
+    if not has_visible_text(problem):
         errors["problem"] = "Describe the customer's problem."
     elif len(problem) > MAX_PROBLEM_LENGTH:
         errors["problem"] = (

@@ -28,6 +28,7 @@ def tell_the_manager(event: Event) -> None:
     if rep is None or rep.manager is None:
         return
     notify(
+        kind=event.kind,
         users=[rep.manager],
         message=f"{rep.full_name} submitted “{event.payload['title']}”: it waits in your triage.",
         url=_url(event),
@@ -38,6 +39,7 @@ def tell_the_manager(event: Event) -> None:
 def tell_the_rep_and_pms_about_the_ranking(event: Event) -> None:
     payload = event.payload
     notify(
+        kind=event.kind,
         users=_submitter(event),
         message=f"“{payload['title']}” was accepted into {payload['quarter']}'s ranking at #{payload['position']}.",
         url=_url(event),
@@ -45,6 +47,7 @@ def tell_the_rep_and_pms_about_the_ranking(event: Event) -> None:
     if payload.get("needs_estimate"):
         # The ranking cannot weigh it against the budget until it has points.
         notify(
+            kind=event.kind,
             users=User.objects.filter(role=Role.PRODUCT_MANAGER, is_active=True),
             message=f"“{payload['title']}” needs an estimate: it is ranked in {payload['quarter']}.",
             url=_url(event),
@@ -55,6 +58,7 @@ def tell_the_rep_and_pms_about_the_ranking(event: Event) -> None:
 def tell_the_rep_about_the_decline(event: Event) -> None:
     leader = event.actor.full_name if event.actor else "A sales leader"
     notify(
+        kind=event.kind,
         users=_submitter(event),
         message=f"{leader} declined “{event.payload['title']}”: {event.payload['reason']}",
         url=_url(event),
@@ -67,6 +71,7 @@ def tell_the_rep_about_the_estimate(event: Event) -> None:
     if payload.get("submitted_by_id") == event.actor_id:
         return
     notify(
+        kind=event.kind,
         users=_submitter(event),
         message=f"“{payload['title']}” is estimated at {payload['points']} story points.",
         url=_url(event),

@@ -37,10 +37,12 @@ def review_email_send(*, review: WeeklyReview) -> int:
     if not recipients:
         return 0
     display = review_display(review)
+    deals = display.section("revenue").part("closing_deals").items
     context = {
         "review": review,
         "budget": display.section("budget").facts,
         "proposed": display.section("decisions").part("proposed").items,
+        "close_passed": [deal for deal in deals if deal.fields.get("close_passed")],
         "counts": review_counts(display.sections),
         "url": settings.SITE_URL + review.get_absolute_url(),
         "company": company,

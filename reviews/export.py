@@ -19,7 +19,14 @@ from urllib.parse import urlsplit
 from budgets.models import CompanySettings
 from feature_requests.templatetags.money import money
 from reviews.models import ReviewNote, WeeklyReview
-from reviews.snapshot import Item, Section, parse_dates, review_sections, snapshot_of
+from reviews.snapshot import (
+    SECTION_TITLES,
+    Item,
+    Section,
+    parse_dates,
+    review_sections,
+    snapshot_of,
+)
 
 MEETING_MINUTES = 60
 ICS_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -50,13 +57,26 @@ class ShownItem(Item):
 
 
 @dataclass(frozen=True)
+class LeftItem:
+    """An item that minutes were recorded on and that the snapshot no longer lists (a refresh
+    took it off the agenda: committed, dropped, decided): its minutes, under the title it had
+    when they were recorded, so none is lost."""
+
+    key: str
+    title: str
+    url: str
+    section: str  # the section it was recorded under, as "2. Decisions needed"
+    notes: tuple[ReviewNote, ...]
+
+
+@dataclass(frozen=True)
 class ReviewDisplay:
     """A review as its pages, print view, Markdown and e-mail show it."""
 
     sections: list[Section]  # the eight sections, their items `ShownItem`s
     generated_at: Any  # a datetime, or the raw text of an odd snapshot
     previous_week_start: Any  # a date, or None for the quarter's first review
-    other_minutes: list[ReviewNote]  # notes on items the snapshot does not list
+    left_items: list[LeftItem]  # items with minutes that the snapshot does not list
     minutes_count: int
 
     def section(self, key: str) -> Section:
@@ -87,7 +107,8 @@ def review_display(
     An item's key can appear in two sections (a proposed request that also moved); its notes,
     its anchor and, in meeting mode, its form go to the first one (`Item.first`), the section
     `reviews.services.review_items` files it under. `failure` is a refused note, shown again
-    in its item's form. Notes whose item is not in the snapshot are `other_minutes`.
+    in its item's form. Notes whose item is not in the snapshot (any more: a refresh took it off
+    the agenda) are kept as `left_items`, with the title and section they were recorded under.
     """
     data = snapshot_of(review)
     by_key: dict[str, list[ReviewNote]] = defaultdict(list)
@@ -109,20 +130,37 @@ def review_display(
         for section in review_sections(data)
     ]
     listed = {item.key for section in sections for item in section.items}
+    numbers = {section.key: section.number for section in sections}
+    left_items = []
+    for key, group in by_key.items():
+        if key in listed:
+            continue
+        first = group[0]
+        section = SECTION_TITLES.get(first.section, first.section)
+        if first.section in numbers:
+            section = f"{numbers[first.section]}. {section}"
+        left_items.append(
+            LeftItem(
+                key=key,
+                title=first.item_title,
+                url=first.url,
+                section=section,
+                notes=tuple(group),
+            )
+        )
     return ReviewDisplay(
         sections=sections,
         generated_at=parse_dates(data.get("generated_at"), "generated_at"),
         previous_week_start=parse_dates(data.get("previous_week_start"), "previous_week_start"),
-        other_minutes=[
-            note for key, group in by_key.items() if key not in listed for note in group
-        ],
+        left_items=left_items,
         minutes_count=sum(len(group) for group in by_key.values()),
     )
 
 
 def review_counts(sections: Sequence[Section]) -> dict[str, int]:
     """How many items each part and each section of the agenda holds, by key ("swaps",
-    "decisions"), and how many commitments are at risk ("at_risk"): the e-mail's summary."""
+    "decisions"), how many commitments are at risk ("at_risk") and how many deals' close dates
+    had passed ("close_passed"): the e-mail's summary."""
     counts: dict[str, int] = {}
     for section in sections:
         if section.key == "budget":  # always there, as one item: nothing to count
@@ -132,6 +170,9 @@ def review_counts(sections: Sequence[Section]) -> dict[str, int]:
             counts[part.key] = len(part.items)
     counts["at_risk"] = sum(
         1 for section in sections for item in section.items if item.fields.get("at_risk")
+    )
+    counts["close_passed"] = sum(
+        1 for section in sections for item in section.items if item.fields.get("close_passed")
     )
     return counts
 
@@ -217,9 +258,10 @@ def _md_item(part: str, item: Item, site_url: str, zone: dt.tzinfo) -> str:
             if i.get("reason"):
                 detail += f": “{_md(i['reason'])}”"
         case "closing_deals":
+            passed = " (**close date passed**)" if i.get("close_passed") else ""
             detail = (
                 f" — {_md(i.get('customer', ''))}, {money(i.get('amount'))}, closing "
-                f"{_day(i.get('expected_close'))}; needs "
+                f"{_day(i.get('expected_close'))}{passed}; needs "
                 + "; ".join(f"“{_md(title)}”" for title in i.get("requests") or [])
             )
         case "next_quarter":
@@ -322,8 +364,14 @@ def review_markdown(*, review: WeeklyReview, notes: Iterable[ReviewNote], site_u
             grouped[note.item_key].append(note)
         for key, group in grouped.items():
             item = agenda.get(key)
-            title, url = (item.title, item.url) if item else (group[0].item_title, group[0].url)
-            out += [f"### {_link(title, url, site_url)}", ""]
+            if item:
+                heading = _link(item.title, item.url, site_url)
+            else:
+                heading = (
+                    f"{_link(group[0].item_title, group[0].url, site_url)} "
+                    "(no longer on the agenda)"
+                )
+            out += [f"### {heading}", ""]
             for note in group:
                 author = note.author.full_name if note.author else "someone"
                 out.append(
@@ -337,14 +385,22 @@ def review_markdown(*, review: WeeklyReview, notes: Iterable[ReviewNote], site_u
 # The recurring meeting as iCalendar (RFC 5545) ------------------------------------------------
 
 
+# Control characters a TEXT value may not hold (RFC 5545 §3.3.11), line breaks aside: dropped.
+_ICS_CONTROLS = dict.fromkeys([*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F])
+
+
 def ics_text(value: str) -> str:
-    """A TEXT value escaped: backslash, semicolon, comma and line breaks."""
+    """A TEXT value escaped: backslash, semicolon, comma, and every line break as \\n (a lone
+    CR too: a calendar would take it for the end of the line, and read what follows as a
+    property of its own)."""
     return (
         value.replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")
-        .replace("\r\n", "\\n")
+        .replace("\r\n", "\n")
+        .replace("\r", "\n")
         .replace("\n", "\\n")
+        .translate(_ICS_CONTROLS)
     )
 
 

@@ -10,11 +10,13 @@ from budgets.models import Quarter
 
 
 class WeeklyReview(models.Model):
-    """The agenda of one week's VP Sales / VP Product meeting: an immutable snapshot.
+    """The agenda of one week's VP Sales / VP Product meeting: a snapshot of the live data.
 
     One per (quarter, week start) in the database, so retries, two workers or a missed beat
     never make two. `data` holds the eight sections in the shape of `format_version` (see
-    `reviews.snapshot.Snapshot`); it is written once, when the review is generated.
+    `reviews.snapshot.Snapshot`); it is written when the review is generated and rewritten
+    whenever it is refreshed (by a leader, or once at the meeting time), until the review is
+    marked held: from then on it never changes.
     """
 
     FORMAT_VERSION = 1
@@ -42,6 +44,12 @@ class WeeklyReview(models.Model):
     held_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    refresh_requested_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a fresh snapshot of this ready review was asked for; empty once it is "
+        "stored, or when the review was held first.",
+    )
 
     class Meta:
         db_table = "budgets_weeklyreview"  # created by the budgets app; kept when the model moved
@@ -61,6 +69,11 @@ class WeeklyReview(models.Model):
     @property
     def is_held(self) -> bool:
         return self.held_at is not None
+
+    @property
+    def is_refreshing(self) -> bool:
+        """A fresh snapshot was asked for and is not stored yet (nor did the last try fail)."""
+        return self.refresh_requested_at is not None and not self.error
 
 
 class ReviewNote(models.Model):

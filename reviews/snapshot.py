@@ -1,7 +1,8 @@
 """The weekly review's snapshot (format 1): its shape, how it is built, and how it is read.
 
 `review_build` reads the live data once and returns a `Snapshot`, which is stored as JSON in
-`WeeklyReview.data` and never changes. Everything that shows a review (its pages, the print
+`WeeklyReview.data`; a refresh stores a new one in its place until the review is held, and then
+it never changes. Everything that shows a review (its pages, the print
 view, the Markdown export, the e-mail, the agenda that minutes are recorded against) reads it
 through `review_sections`, the one walker of its eight sections: a change to the format is made
 in this module and nowhere else.
@@ -163,7 +164,7 @@ class DealEntry(TypedDict):
     url: str
     customer: str
     amount: int
-    expected_close: str
+    expected_close: str  # whether it had passed is read from `Snapshot.today` (review_sections)
     requests: list[str]  # the titles of the uncommitted requests it waits on
 
 
@@ -216,6 +217,7 @@ class Snapshot(TypedDict):
     quarter: QuarterRef
     week_start: str
     generated_at: str
+    today: str  # the company's date when it was taken: what "has passed" is measured against
     previous_week_start: str | None
     budget: BudgetEntry
     decisions: DecisionsEntry
@@ -264,6 +266,7 @@ def review_build(
         },
         "week_start": week_start.isoformat(),
         "generated_at": timezone.now().isoformat(),
+        "today": today.isoformat(),
         "previous_week_start": previous.week_start.isoformat() if previous else None,
         "budget": {
             "capacity": quarter.capacity_points,
@@ -600,7 +603,7 @@ def _follow_ups(previous: WeeklyReview | None) -> list[FollowUpEntry]:
 
 # Snapshot keys whose string values are ISO dates or datetimes.
 DATE_KEYS = frozenset(
-    {"start", "end", "week_start", "previous_week_start", "lock_date", "expected_close"}
+    {"start", "end", "week_start", "previous_week_start", "lock_date", "expected_close", "today"}
 )
 DATETIME_KEYS = frozenset({"generated_at", "since", "at"})
 ITEM_KEYS = frozenset({"key", "title", "url"})  # what every item has; the rest are its fields
@@ -731,6 +734,29 @@ class _Walk:
         )
 
 
+def snapshot_day(data: Snapshot) -> dt.date | None:
+    """The company's date when the snapshot was taken; for a snapshot older than its `today`,
+    the date of its `generated_at`. None if neither reads as one."""
+    today = parse_dates(data.get("today"), "today")
+    if isinstance(today, dt.date):
+        return today
+    taken = parse_dates(data.get("generated_at"), "generated_at")
+    return taken.date() if isinstance(taken, dt.datetime) else None
+
+
+def _closing_deals(
+    deals: Iterable[Mapping[str, object]] | None, day: dt.date | None
+) -> list[Mapping[str, object]]:
+    """The deals of "Revenue", each with `close_passed`: its expected close date was before
+    the day the snapshot was taken, and it is still open (the snapshot lists open deals only)."""
+    marked: list[Mapping[str, object]] = []
+    for deal in deals or ():
+        close = parse_dates(deal.get("expected_close"), "expected_close")
+        passed = day is not None and isinstance(close, dt.date) and close < day
+        marked.append({**deal, "close_passed": passed})
+    return marked
+
+
 def review_sections(data: Snapshot) -> list[Section]:
     """The snapshot's eight sections in the agenda's order, each with its lists of items.
 
@@ -738,6 +764,8 @@ def review_sections(data: Snapshot) -> list[Section]:
     the e-mail and the agenda (`reviews.services.review_items`) all go through it. A part that
     is missing from an older or odd snapshot reads as empty, never as an error. An item whose
     key came earlier (a proposed request that also moved) is listed again with `first` False.
+    A deal of "Revenue" whose expected close date had passed when the snapshot was taken has
+    `close_passed` among its fields.
     """
     walk = _Walk()
     budget = data.get("budget") or {}
@@ -829,7 +857,9 @@ def review_sections(data: Snapshot) -> list[Section]:
             Part(
                 "closing_deals",
                 "Deals closing this quarter that wait on uncommitted requests",
-                walk.items("revenue", revenue.get("closing_deals")),
+                walk.items(
+                    "revenue", _closing_deals(revenue.get("closing_deals"), snapshot_day(data))
+                ),
                 empty="No deal closing this quarter waits on an uncommitted request.",
             ),
         ),

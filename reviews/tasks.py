@@ -25,5 +25,6 @@ def generate_review(review_id: int) -> None:
 
 @shared_task(acks_late=True)
 def dispatch_reviews() -> int:
-    """Run by Celery beat every minute: ask for every review that is due and missing."""
+    """Run by Celery beat every minute: ask for every review that is due and missing, and
+    refresh this week's once at the meeting time if it was prepared earlier."""
     return len(review_dispatch())

@@ -14,6 +14,7 @@ urlpatterns = [
     path("reviews/<str:label>/<str:week>/", views.review_detail, name="review_detail"),
     path("reviews/<str:label>/<str:week>/print/", views.review_print, name="review_print"),
     path("reviews/<str:label>/<str:week>/meeting/", views.review_meeting, name="review_meeting"),
+    path("reviews/<str:label>/<str:week>/refresh/", views.review_refresh, name="review_refresh"),
     path("reviews/<str:label>/<str:week>/held/", views.review_mark_held, name="review_mark_held"),
     path("reviews/<str:label>/<str:week>/review.md", views.review_markdown, name="review_markdown"),
 ]

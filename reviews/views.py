@@ -1,9 +1,12 @@
 """The weekly VP Sales / VP Product review: the current review, the archive, "Prepare now"
-with its progress, meeting mode (the minutes), the print view and the exports.
+and "Refresh" with their progress, meeting mode (the minutes), marking it held (after a
+confirmation step), the print view and the exports.
 
 Pages render the review's stored snapshot, never the live data: the review shows what the
-meeting saw. Writes go through `reviews.services` (which checks the role again); a refused
-note or "held" re-renders meeting mode with a 400 and the reason, and nothing is saved.
+meeting saw, says when it was taken and how many changes were recorded since, and until it is
+held a leader can take it again. Writes go through `reviews.services` (which checks the role
+again); a refused note, refresh or "held" re-renders the page with a 400 and the reason, and
+nothing is saved.
 """
 
 from __future__ import annotations
@@ -36,11 +39,20 @@ from reviews import export as review_export
 from reviews import services as reviews
 from reviews.export import NoteFailure, meeting_calendar, review_display
 from reviews.models import ReviewNote, WeeklyReview
+from reviews.selectors import review_changes_since
 
 REVIEWS_PER_PAGE = 50
 QUEUE_UNREACHABLE = (
     "The job queue is unreachable right now, so the review cannot be prepared. "
     "Try again in a few minutes."
+)
+REFRESH_QUEUE_UNREACHABLE = (
+    "The job queue is unreachable right now, so the review cannot be refreshed; it stays as it "
+    "was. Try again in a few minutes."
+)
+HELD_UNCONFIRMED = (
+    "Confirm that the meeting is over to mark the review held: it closes the minutes and "
+    "freezes the agenda for good. Nothing was changed."
 )
 TEMPLATES = "reviews/"
 
@@ -107,10 +119,14 @@ def _review_context(
     company: CompanySettings | None = None,
     meeting: bool = False,
     failure: NoteFailure | None = None,
+    live: bool = True,
 ) -> dict[str, Any]:
-    """What the review's templates need: its sections with the minutes placed per item."""
+    """What the review's templates need: its sections with the minutes placed per item, and
+    for a page that offers a refresh (`live`), how many changes were recorded since."""
     company = company or CompanySettings.load()
     display = review_display(review, review.notes.select_related("author"), failure=failure)
+    can_run = can(request.user, Action.RUN_REVIEW)
+    open_review = review.status == WeeklyReview.Status.READY and not review.is_held
     return {
         "review": review,
         "display": display,
@@ -118,11 +134,21 @@ def _review_context(
         "label": review.quarter.label,
         "chart": _chart(display.section("budget").facts, review),
         "company": company,
-        "can_run": can(request.user, Action.RUN_REVIEW),
+        "can_run": can_run,
+        "can_refresh": can_run and open_review,
+        # A held review is frozen for good: what happened since is not its business.
+        "changes_since": review_changes_since(review=review) if live and open_review else None,
         "meeting": meeting,
         "max_note": ReviewNote.MAX_LENGTH,
         "note_kinds": ReviewNote.Kind.choices,
     }
+
+
+def _to(request: AuthenticatedHttpRequest, url: str) -> HttpResponse:
+    """On to `url`: the whole page for an htmx request, a redirect for a plain form."""
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
 
 
 def _progress_page(
@@ -147,6 +173,17 @@ def _progress_page(
     return render(request, template, context, status=status)
 
 
+def _review_page_or_progress(
+    request: AuthenticatedHttpRequest, review: WeeklyReview, *, status: int
+) -> HttpResponse:
+    """The review (its messages on top), or where it stands if it is not ready."""
+    if review.status != WeeklyReview.Status.READY:
+        return _progress_page(request, review, status=status)
+    return render(
+        request, TEMPLATES + "detail.html", _review_context(request, review), status=status
+    )
+
+
 def _current_page(request: AuthenticatedHttpRequest, *, status: int = 200) -> HttpResponse:
     """The newest ready review of the current quarter, or a page saying there is none yet."""
     company = CompanySettings.load()
@@ -165,6 +202,9 @@ def _current_page(request: AuthenticatedHttpRequest, *, status: int = 200) -> Ht
     context |= _review_context(request, review, company=company)
     context["current"] = True
     context["stale"] = review.week_start < this_week
+    # An older week's review stands in for this week's: "Prepare now" is what helps here,
+    # not taking last week's agenda again (its own page still offers that until it is held).
+    context["can_refresh"] = context["can_refresh"] and not context["stale"]
     return render(request, TEMPLATES + "detail.html", context, status=status)
 
 
@@ -179,6 +219,10 @@ def _meeting_page(
         # Nothing to show item by item yet: where the review stands, and the refusal on top.
         return _progress_page(request, review, status=status)
     context = _review_context(request, review, meeting=True, failure=failure)
+    if failure and failure["item_key"] not in reviews.review_items(review):
+        # Typed against an item that is not on the agenda (any more: it was refreshed while
+        # the page was open), so no item's form can show it again: the page does, on top.
+        context["lost_note"] = failure
     return render(request, TEMPLATES + "meeting.html", context, status=status)
 
 
@@ -246,10 +290,9 @@ def review_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = WeeklyReview.objects.select_related("quarter").filter(pk=pk).first()
     if review is None:
         return _not_found(request, f"There is no review #{pk}.")
-    if review.status == WeeklyReview.Status.READY:
-        if request.htmx:
-            return HttpResponseClientRedirect(review.get_absolute_url())
-        return redirect(review.get_absolute_url())
+    if review.status == WeeklyReview.Status.READY and not review.is_refreshing:
+        # Ready, refreshed, or the refresh failed (the review says so, over its snapshot).
+        return _to(request, review.get_absolute_url())
     return _progress_page(request, review)
 
 
@@ -268,7 +311,38 @@ def review_detail(request: AuthenticatedHttpRequest, review: WeeklyReview) -> Ht
 def review_print(request: AuthenticatedHttpRequest, review: WeeklyReview) -> HttpResponse:
     if review.status != WeeklyReview.Status.READY:
         return _not_found(request, f"The review of the week of {review.week_start} is not ready.")
-    return render(request, TEMPLATES + "print.html", _review_context(request, review))
+    return render(request, TEMPLATES + "print.html", _review_context(request, review, live=False))
+
+
+@allowed_to(Action.RUN_REVIEW)
+@require_POST
+@_review_page
+def review_refresh(request: AuthenticatedHttpRequest, review: WeeklyReview) -> HttpResponse:
+    """Take the review's snapshot again from the live data, until it is held; then the review
+    (or meeting mode, where the button was pressed), or the refresh's progress."""
+    try:
+        review, _ = reviews.review_refresh(actor=request.user, review=review)
+    except QueueUnavailable:
+        messages.error(request, REFRESH_QUEUE_UNREACHABLE)
+        return _review_page_or_progress(request, review, status=503)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        review.refresh_from_db()
+        return _review_page_or_progress(request, review, status=400)
+    # With eager Celery (the embedded setup) the refresh is done by now.
+    review.refresh_from_db(fields=["refresh_requested_at", "error", "generated_at"])
+    if review.is_refreshing:
+        return _to(request, reverse("reviews:review_status", args=[review.pk]))
+    if review.error:
+        messages.error(request, f"The review could not be refreshed: {review.error}")
+    else:
+        messages.success(request, "The agenda was refreshed from the live data.")
+    if request.POST.get("back") == "meeting":
+        return _to(
+            request,
+            reverse("reviews:review_meeting", args=[review.quarter.label, review.week_start]),
+        )
+    return _to(request, review.get_absolute_url())
 
 
 @allowed_to(Action.RUN_REVIEW)
@@ -299,10 +373,31 @@ def review_meeting(request: AuthenticatedHttpRequest, review: WeeklyReview) -> H
     return redirect(f"{url}#item-{note.item_key}")
 
 
+def _held_confirmation(
+    request: AuthenticatedHttpRequest, review: WeeklyReview, *, status: int = 200
+) -> HttpResponse:
+    """The step before "held": what it means, and a "Yes, mark it held" button."""
+    if review.status != WeeklyReview.Status.READY:
+        return _progress_page(request, review, status=status)
+    context = _review_context(request, review)
+    template = TEMPLATES + "held.html"
+    if request.htmx:
+        template += "#confirm"
+    return render(request, template, context, status=status)
+
+
 @allowed_to(Action.RUN_REVIEW)
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @_review_page
 def review_mark_held(request: AuthenticatedHttpRequest, review: WeeklyReview) -> HttpResponse:
+    """Close the meeting for good. GET asks for confirmation (a page, or in meeting mode the
+    form swapped in by htmx): no script may ask, under the site's Content-Security-Policy. A
+    POST without `confirm=yes` is refused with a 400 and changes nothing."""
+    if request.method != "POST":
+        return _held_confirmation(request, review)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, HELD_UNCONFIRMED)
+        return _held_confirmation(request, review, status=400)
     try:
         reviews.review_mark_held(actor=request.user, review=review)
     except ValidationError as error:

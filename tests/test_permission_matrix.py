@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from django.urls import get_resolver, reverse
+from django.urls import get_resolver, resolve, reverse
 
 from accounts.models import Role
 
@@ -38,6 +40,7 @@ URLS = {
     "requests:ranking_history": "quarter",
     "commitments:board_export": "quarter",
     "notification_list": None,
+    "notification_emails": None,
     "commitments:decision_queue": None,
     "commitments:commitment_list": None,
     "commitments:commitment_drop": "commitment",
@@ -54,6 +57,7 @@ URLS = {
     "reviews:review_print": "review",
     "reviews:review_markdown": "review",
     "reviews:review_meeting": "review",
+    "reviews:review_mark_held": "review",  # the confirmation step
 }
 # POST-only actions: an empty POST is bad input (400) for those allowed, 403 for the rest.
 POST_URLS = {
@@ -73,6 +77,7 @@ POST_URLS = {
     "commitments:swap_reject": "swap",
     "reviews:review_prepare": None,
     "reviews:review_mark_held": "review",
+    "reviews:review_refresh": "review",
 }
 ACTED = "acted or refused the empty input"  # 302 or 400: anything but 403 and 5xx
 
@@ -117,6 +122,7 @@ EXPECTED = {
     "requests:ranking_history": EVERYONE,
     "commitments:board_export": EVERYONE,
     "notification_list": EVERYONE,
+    "notification_emails": EVERYONE,
     "commitments:decision_queue": PRODUCT_LEADERS,
     "commitments:commitment_list": EVERYONE,
     "commitments:commitment_drop": PRODUCT_LEADERS,
@@ -135,6 +141,7 @@ EXPECTED = {
     "reviews:review_print": REVIEWERS,
     "reviews:review_markdown": REVIEWERS,
     "reviews:review_meeting": roles(Role.SALES_LEADER, Role.PRODUCT_LEADER),
+    "reviews:review_mark_held": roles(Role.SALES_LEADER, Role.PRODUCT_LEADER),
 }
 EXPECTED_POST = {
     "requests:comment_create": roles(*Role, ok=400),
@@ -153,6 +160,7 @@ EXPECTED_POST = {
     "commitments:swap_reject": roles(Role.PRODUCT_LEADER, ok=400),
     "reviews:review_prepare": roles(Role.SALES_LEADER, Role.PRODUCT_LEADER, ok=302),
     "reviews:review_mark_held": roles(Role.SALES_LEADER, Role.PRODUCT_LEADER, ok=ACTED),
+    "reviews:review_refresh": roles(Role.SALES_LEADER, Role.PRODUCT_LEADER, ok=ACTED),
 }
 
 # Pages anybody may see: logging in and recovering a password, and the health check.
@@ -332,3 +340,70 @@ def test_it_lets_admins_into_every_django_admin_page(client, cast, quarter):
         "/admin/reviews/reviewnote/",
     ]:
         assert client.get(path).status_code == 200, path
+
+
+# Hostile input: a NUL in any path argument or query value is refused at the edge with a
+# 400, for every URL, even as an admin who may see everything (PostgreSQL refuses NUL in text;
+# a NUL that reached a query answered 500).
+PATH_ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")
+# Valid arguments for the account pages that take some (their values do not matter here).
+PUBLIC_ARGS = {"password_reset_confirm": ["MQ", "set-password"]}
+
+
+def valid_url(url_name: str, objects: dict) -> str:
+    if url_name in PUBLIC_ARGS:
+        return reverse(url_name, args=PUBLIC_ARGS[url_name])
+    kind = URLS.get(url_name, POST_URLS.get(url_name))
+    return url_for(url_name, kind, objects)
+
+
+ALL_URLS = sorted(set(EXPECTED) | set(EXPECTED_POST) | PUBLIC | SIGNED_IN_ACCOUNT_PAGES)
+
+
+def nul_in_each_argument(url: str) -> list[str]:
+    """The URL once for each of its path arguments, that argument followed by a NUL."""
+    match = resolve(url)
+    route = "/" + match.route
+    urls = []
+    for name in PATH_ARGUMENT.findall(route):
+
+        def fill(found: re.Match[str], target: str = name) -> str:
+            value = str(match.kwargs[found.group(1)])
+            return value + "%00" if found.group(1) == target else value
+
+        urls.append(PATH_ARGUMENT.sub(fill, route))
+    return urls
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", ALL_URLS)
+def test_it_refuses_nul_in_every_path_argument_and_query(client, cast, objects, url_name):
+    client.force_login(cast[Role.ADMIN])
+    client.raise_request_exception = False  # a 500 is the failure to report, not to raise
+    url = valid_url(url_name, objects)
+    for hostile in [*nul_in_each_argument(url), f"{url}?quarter=%00"]:
+        response = client.get(hostile)
+        assert response.status_code == 400, (hostile, response.status_code)
+        assert b"cannot be used" in response.content
+        assert client.post(hostile, {}).status_code == 400, hostile
+    response = client.post(url, {"quarter": "\x00"})  # and in a form field
+    assert response.status_code == 400, (url, response.status_code)
+
+
+@pytest.mark.django_db
+def test_it_refuses_nul_in_the_django_admin_too(client, cast, quarter):
+    client.force_login(cast[Role.ADMIN])
+    client.raise_request_exception = False
+    for hostile in [
+        f"/admin/budgets/quarter/{quarter.pk}%00/change/",
+        "/admin/budgets/quarter/?q=%00",
+        "/admin/budgets/quarter/?label__exact=%00",
+    ]:
+        assert client.get(hostile).status_code == 400, hostile
+
+
+def test_it_walks_every_path_argument():
+    assert nul_in_each_argument("/reviews/2026-Q4/2026-11-23/") == [
+        "/reviews/2026-Q4%00/2026-11-23/",
+        "/reviews/2026-Q4/2026-11-23%00/",
+    ]

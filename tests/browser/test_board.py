@@ -145,3 +145,27 @@ def test_it_fits_the_board_and_its_move_buttons_on_a_phone(page, login, ranking)
     expect(move).to_be_in_viewport()  # not off to the right, behind a sideways scroll
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.locator("#board .table-wrap").evaluate("el => el.scrollWidth <= el.clientWidth")
+
+
+def test_it_says_so_when_the_server_cannot_answer_a_move(page, login, ranking, console_errors):
+    login("vp.sales@example.com")
+    page.get_by_role("link", name="Ranking", exact=True).click()
+    before = board_titles(page)
+    # The answer a database outage gets (config.outage): 503 with a short message.
+    page.route(
+        "**/move/",
+        lambda route: route.fulfill(
+            status=503,
+            content_type="text/plain",
+            body="The database is unreachable. Try again in a moment.",
+        ),
+    )
+    row(page, before[9]).get_by_role("button", name="Move").click()
+    page.get_by_role("button", name="To top").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "The server could not answer (503). The database is unreachable. Try again in a moment."
+    )
+    assert board_titles(page) == before  # nothing pretended to move
+    # The browser and htmx log the 503 themselves; nothing else went wrong.
+    assert all("503" in error for error in console_errors), console_errors
+    console_errors.clear()

@@ -9,7 +9,10 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
+from accounts.models import User
 from budgets.selectors import company_today, quarter_current
+from commitments.services import commitment_approve
+from feature_requests.models import FeatureRequest
 from reviews.models import WeeklyReview
 from reviews.services import review_request, week_start_for
 
@@ -65,10 +68,14 @@ def test_it_runs_the_weekly_review_from_agenda_to_follow_up(page):
     item = section(page, "2. Decisions needed").locator(".review-item").first
     expect(item.locator(".minutes")).to_contain_text(DECISION)
 
-    page.get_by_role("button", name="Mark the review held").click()
+    # "Held" is for good, so it asks first: htmx swaps the confirmation in (no script may ask).
+    page.get_by_role("link", name="Mark the review held…").click()
+    expect(page.get_by_text("Is the meeting over?")).to_be_visible()
+    page.get_by_role("button", name="Yes, mark it held").click()
     expect(page.get_by_role("status").first).to_contain_text("The review is marked held.")
     expect(page.get_by_test_id("held")).to_contain_text("by Victor Product")
     expect(page.get_by_text(DECISION)).to_be_visible()
+    expect(page.get_by_role("button", name="Refresh now")).to_have_count(0)
 
     # Next week's review, generated as the beat would (eager Celery: ready at once).
     next_week, _ = review_request(quarter=quarter, week_start=this_week + dt.timedelta(days=7))
@@ -112,3 +119,28 @@ def test_it_follows_a_queued_review_until_it_is_ready(page):
     WeeklyReview.objects.filter(pk=review.pk).update(status=WeeklyReview.Status.READY)
     expect(page).to_have_url(f"{page.url.split('/reviews/')[0]}{review.get_absolute_url()}")
     expect(section(page, "1. Budget")).to_be_visible()
+
+
+def test_it_refreshes_an_early_agenda_after_a_decision(page):
+    """The VP Product commits a request after the agenda was prepared: the page counts the
+    change, and "Refresh now" takes the agenda again, so it no longer asks for that approval."""
+    quarter = quarter_current()
+    this_week = week_start_for(company_today())
+    review = WeeklyReview.objects.get(quarter=quarter, week_start=this_week)
+    proposed = review.data["decisions"]["proposed"][0]
+    request = FeatureRequest.objects.get(pk=int(proposed["key"].removeprefix("request-")))
+    commitment_approve(actor=User.objects.get(email="vp.product@example.com"), request=request)
+
+    log_in_as(page, "vp.sales@example.com")
+    page.goto(review.get_absolute_url())
+    decisions = section(page, "2. Decisions needed")
+    awaiting = decisions.locator("ol.review-items").first
+    expect(awaiting).to_contain_text(proposed["title"])  # the agenda as it was prepared
+    expect(page.get_by_test_id("changes-since")).to_have_text("1 change since")
+    page.get_by_role("button", name="Refresh now").click()
+    expect(page.get_by_role("status").first).to_contain_text(
+        "The agenda was refreshed from the live data."
+    )
+    expect(page.get_by_test_id("changes-since")).to_have_text("No change since")
+    expect(section(page, "2. Decisions needed")).not_to_contain_text(proposed["title"])
+    expect(section(page, "4. Commitments in flight")).to_contain_text(proposed["title"])

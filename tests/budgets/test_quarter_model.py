@@ -66,3 +66,20 @@ def test_it_keeps_impossible_quarters_out_of_the_database():
         Quarter.objects.create(
             label="2026-Q4", start=dt.date(2026, 10, 1), end=dt.date(2026, 9, 1), capacity_points=1
         )
+
+
+@pytest.mark.django_db
+def test_it_bounds_quarters_to_the_years_2000_to_2100():
+    far = Quarter(
+        label="9999-Q4", start=dt.date(9999, 10, 1), end=dt.date(9999, 12, 31), capacity_points=1
+    )
+    with pytest.raises(ValidationError) as refused:
+        far.full_clean()
+    assert set(refused.value.message_dict) == {"label", "start", "end"}
+    edges = Quarter(
+        label="2100-Q4", start=dt.date(2100, 10, 1), end=dt.date(2100, 12, 31), capacity_points=1
+    )
+    edges.full_clean()
+    Quarter(
+        label="2000-Q1", start=dt.date(2000, 1, 1), end=dt.date(2000, 3, 31), capacity_points=1
+    ).full_clean()

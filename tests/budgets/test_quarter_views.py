@@ -170,3 +170,34 @@ def test_it_lists_quarters_with_their_budgets(client, cast, quarter):
     assert quarter.label in page
     assert ">40<" in page
     assert "New quarter" not in page  # reps only read
+
+
+@pytest.mark.parametrize(
+    ("change", "fields"),
+    [
+        (
+            {"label": "9999-Q4", "start": "9999-10-01", "end": "9999-12-31"},
+            {
+                "label": "Use a year from 2000 to 2100, such as 2026-Q4.",
+                "start": "Use a date from 2000 to 2100.",
+                "end": "Use a date from 2000 to 2100.",
+            },
+        ),
+        ({"label": "1999-Q1"}, {"label": "Use a year from 2000 to 2100"}),
+        ({"end": "2101-03-31"}, {"end": "Use a date from 2000 to 2100."}),
+    ],
+)
+def test_it_refuses_a_quarter_outside_the_years_it_plans_for(product_client, change, fields):
+    # A year-9999 quarter once broke its budget page: its week series ran past 9999-12-31.
+    response = product_client.post(reverse("budgets:quarter_create"), VALID | change)
+    assert response.status_code == 400
+    for field, message in fields.items():
+        group = response.text.split(f'name="{field}"')[0].rsplit('<div class="field', 1)[1]
+        assert message in group, field
+    assert not Quarter.objects.exists()
+    assert not AuditEntry.objects.exists()
+
+
+def test_it_offers_only_the_years_a_quarter_may_fall_in(product_client):
+    page = product_client.get(reverse("budgets:quarter_create")).text
+    assert 'name="start" min="2000-01-01" max="2100-12-31"' in page

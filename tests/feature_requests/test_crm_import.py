@@ -266,6 +266,15 @@ def test_it_refuses_a_file_that_is_not_utf8(leader_client):
     assert not Customer.objects.exists()
 
 
+def test_it_refuses_a_file_with_a_nul_character(leader_client):
+    # PostgreSQL refuses NUL in text: it must be a message, never a 500.
+    content = csv_file(row(), row(customer="Bad\x00Name", deal="Other")).encode()
+    response = upload(leader_client, content)
+    assert response.status_code == 400
+    assert "Line 3: The file contains a NUL character" in response.text
+    assert not Customer.objects.exists()
+
+
 def test_it_refuses_more_than_5000_rows(leader_client):
     rows = [row(customer=f"Customer {i}", deal="") for i in range(5_001)]
     response = upload(leader_client, csv_file(*rows))

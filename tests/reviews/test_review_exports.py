@@ -266,3 +266,24 @@ def test_it_does_not_email_a_review_that_is_not_ready(vps, quarter):
     )
     assert review_email_send(review=review) == 0
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    # (NUL itself never reaches the database: PostgreSQL refuses it, the input edge too.)
+    "name",
+    ["Acme\r\nBEGIN:VEVENT", "Acme\rX-EVIL:1", "Acme\n\rInc", "A\x01B"],
+)
+def test_it_escapes_every_line_break_in_the_meeting_file(client, cast, set_company, name):
+    # A company name with a CR or LF must not end the DESCRIPTION line early and start a
+    # property (or a second event) of its own.
+    set_company(company_name=name)
+    client.force_login(cast[Role.PRODUCT_MANAGER])
+    raw = client.get(reverse("reviews:review_ics")).content
+    assert b"\r" not in raw.replace(b"\r\n", b"") and b"\n" not in raw.replace(b"\r\n", b"")
+    assert b"\x01" not in raw
+    lines = unfolded(raw.decode())
+    assert lines.count("BEGIN:VEVENT") == 1
+    assert not any(line.startswith(("X-EVIL", "Inc")) for line in lines)
+    description = event(raw.decode())["DESCRIPTION"]
+    assert description.startswith("The agenda of " + name[0])
+    assert ics_text("a\r\nb\rc\nd") == "a\\nb\\nc\\nd"

@@ -42,7 +42,9 @@ def every_url(review: WeeklyReview, review_url) -> list[tuple[str, str]]:
         ("get", review_url("review_markdown", review)),
         ("get", review_url("review_meeting", review)),
         ("post", review_url("review_meeting", review)),
+        ("get", review_url("review_mark_held", review)),
         ("post", review_url("review_mark_held", review)),
+        ("post", review_url("review_refresh", review)),
         ("post", reverse("reviews:review_prepare")),
     ]
 
@@ -91,11 +93,16 @@ def test_it_lets_product_managers_read_but_not_run_the_meeting(client, cast, rev
     )
     assert response.status_code == 403
     assert "Only sales and product leaders" in response.text
-    assert client.post(review_url("review_mark_held", review)).status_code == 403
+    assert (
+        client.post(review_url("review_mark_held", review), {"confirm": "yes"}).status_code == 403
+    )
     assert client.post(reverse("reviews:review_prepare")).status_code == 403
+    assert client.post(review_url("review_refresh", review)).status_code == 403
+    assert "Refresh now" not in client.get(review_url("review_detail", review)).text
     assert not ReviewNote.objects.exists()
     review.refresh_from_db()
     assert review.held_at is None
+    assert review.refresh_requested_at is None
 
 
 @pytest.mark.parametrize("role", [Role.SALES_LEADER, Role.PRODUCT_LEADER])
@@ -355,8 +362,8 @@ def test_it_reads_a_review_with_its_minutes_in_a_constant_number_of_queries(
         )
     as_user(client, cast, Role.PRODUCT_LEADER)
     # session, user, unread notifications, the quarter, the review (who held it joined),
-    # company settings, the notes with their authors
-    with django_assert_num_queries(7):
+    # company settings, the notes with their authors, the changes since its snapshot
+    with django_assert_num_queries(8):
         assert client.get(review_url("review_detail", review)).status_code == 200
 
 
@@ -463,7 +470,7 @@ def test_it_marks_the_review_held_and_keeps_its_minutes(client, cast, review, re
         review_url("review_meeting", review),
         {"item_key": "swap-3", "kind": "decision", "text": "Swap approved."},
     )
-    response = client.post(review_url("review_mark_held", review), follow=True)
+    response = client.post(review_url("review_mark_held", review), {"confirm": "yes"}, follow=True)
     assert "The review is marked held." in response.text
     assert "Held on" in response.text and "by Paula Leader" in response.text
     assert "Swap approved." in response.text
@@ -474,6 +481,7 @@ def test_it_marks_the_review_held_and_keeps_its_minutes(client, cast, review, re
     assert "meeting mode is read-only" in meeting
     assert 'name="item_key"' not in meeting
     assert "Mark the review held" not in meeting
+    assert "Refresh now" not in meeting
 
 
 def test_it_refuses_notes_and_holding_again_once_held(client, cast, review, review_url):
@@ -487,7 +495,7 @@ def test_it_refuses_notes_and_holding_again_once_held(client, cast, review, revi
     assert response.status_code == 400
     assert "This review was held and its minutes are closed." in response.text
     assert not ReviewNote.objects.exists()
-    response = client.post(review_url("review_mark_held", review))
+    response = client.post(review_url("review_mark_held", review), {"confirm": "yes"})
     assert response.status_code == 400
     assert "This review was held already" in response.text
     review.refresh_from_db()
@@ -506,7 +514,9 @@ def test_it_refuses_notes_on_a_review_that_is_not_ready(
     assert response.status_code == 400
     assert "not ready yet" in response.text
     assert not ReviewNote.objects.exists()
-    assert client.post(review_url("review_mark_held", review)).status_code == 400
+    assert (
+        client.post(review_url("review_mark_held", review), {"confirm": "yes"}).status_code == 400
+    )
 
 
 # --- "Prepare now" and its progress --------------------------------------------------------

@@ -148,6 +148,7 @@ def test_it_counts_the_items_of_every_part_and_section(quarter, this_week, snaps
         "ahead": 2,
         "follow_ups": 1,
         "at_risk": 1,
+        "close_passed": 0,  # the deal closes at the quarter's end
     }
 
 

@@ -1,4 +1,5 @@
-"""`manage.py bench [--json]`: measure the pages that must stay fast as lists grow.
+"""`manage.py bench [--json]`: measure the pages that must stay fast as lists grow, and the
+rank keys that must stay short as a ranking is written.
 
 Everything is built inside one transaction that is rolled back at the end, so the real
 data is never touched (on any database: the embedded SQLite or PostgreSQL). Each app that
@@ -21,7 +22,10 @@ from demo import bench_review as review_bench
 
 
 class Command(BaseCommand):
-    help = "Benchmark the board, moves, the budget page, approvals and the weekly review (rolled back)."
+    help = (
+        "Benchmark the board, moves, rank key lengths, the budget page, approvals and the "
+        "weekly review (rolled back)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print only the JSON line")
