@@ -63,6 +63,25 @@ class QuarterForm(_QuarterFormBase):
         self.fields["capacity_points"].widget.attrs["min"] = 1
 
 
+class QuarterEditForm(QuarterForm):
+    """The quarter form when editing: it asks for a reason when the change leaves the sales
+    budget below what the quarter already holds (`ask_reason`, once the service said so)."""
+
+    below_spent_reason = forms.CharField(
+        label="Reason for going below what is committed",
+        required=False,
+        max_length=1_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Recorded in the quarter's history; the head of sales is told.",
+        error_messages={"max_length": "Keep the reason under 1,000 characters."},
+    )
+
+    def __init__(self, *args: Any, ask_reason: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not ask_reason and not self.data.get("below_spent_reason"):
+            self.fields["below_spent_reason"].widget = forms.HiddenInput()
+
+
 class CompanySettingsForm(_CompanySettingsFormBase):
     time_zone = forms.ChoiceField(choices=[])
 

@@ -240,6 +240,9 @@ class AuditEntry(models.Model):
         Quarter, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries"
     )
     changes = models.JSONField(default=dict, help_text='{"field": [old, new]}')
+    reason = models.TextField(
+        blank=True, help_text="Why, when the change needed one (a budget below what it holds)."
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 
@@ -16,6 +17,7 @@ from budgets.models import (
     CompanySettings,
     Quarter,
 )
+from budgets.spending import quarter_spent
 from events.kinds import Kind
 from events.services import publish
 
@@ -99,11 +101,15 @@ def quarter_create(
 
 
 @transaction.atomic
-def quarter_update(*, actor: User, quarter: Quarter, **values: Any) -> Quarter:
+def quarter_update(
+    *, actor: User, quarter: Quarter, below_spent_reason: str = "", **values: Any
+) -> Quarter:
     """Change a quarter's label, dates, capacity, share or lock date, and audit what changed.
 
     The row is locked while it changes so that two editors' audit entries each record the
-    value the other left, not a stale one.
+    value the other left, not a stale one (and so that no commitment lands meanwhile). A
+    change that leaves the sales budget below what is already committed and charged is
+    refused unless `below_spent_reason` says why; the reason goes into the audit trail.
     """
     require(actor, Action.MANAGE_QUARTERS)
     unknown = set(values) - set(QUARTER_FIELDS)
@@ -120,9 +126,14 @@ def quarter_update(*, actor: User, quarter: Quarter, **values: Any) -> Quarter:
             capacity_points=before["capacity_points"],
             sales_share_percent=before["sales_share_percent"],
         ).sales_budget
+        reason = _check_budget_covers_spent(locked, old_budget, below_spent_reason)
         locked.save()
         AuditEntry.objects.create(
-            actor=actor, action=AuditEntry.Action.QUARTER_UPDATED, quarter=locked, changes=changes
+            actor=actor,
+            action=AuditEntry.Action.QUARTER_UPDATED,
+            quarter=locked,
+            changes=changes,
+            reason=reason,
         )
         publish(
             Kind.BUDGET_CHANGED,
@@ -133,9 +144,36 @@ def quarter_update(*, actor: User, quarter: Quarter, **values: Any) -> Quarter:
                 "changes": changes,
                 "old_sales_budget": old_budget,
                 "sales_budget": locked.sales_budget,
+                "reason": reason,
             },
         )
     return locked
+
+
+BELOW_SPENT = "below_spent"
+
+
+def _check_budget_covers_spent(quarter: Quarter, old_budget: int, reason: str) -> str:
+    """The reason to record, when a lower budget falls below what the quarter holds."""
+    new_budget = quarter.sales_budget
+    if new_budget >= old_budget:
+        return ""
+    spent = quarter_spent(quarter)
+    if new_budget >= spent:
+        return ""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {
+                "below_spent_reason": ValidationError(
+                    f"This leaves a sales budget of {new_budget} points (now {old_budget}), "
+                    f"below the {spent} points already committed and charged: the remaining "
+                    f"budget would be {new_budget - spent}. Give the reason to save it anyway.",
+                    code=BELOW_SPENT,
+                )
+            }
+        )
+    return reason
 
 
 @transaction.atomic

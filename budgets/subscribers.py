@@ -24,6 +24,7 @@ def tell_the_head_of_sales(event: Event) -> None:
         message=(
             f"The sales budget of {payload['quarter']} changed{by} from "
             f"{payload['old_sales_budget']} to {payload['sales_budget']} points."
+            + (f" Reason: {payload['reason']}" if payload.get("reason") else "")
         ),
         url=f"/quarters/{payload['quarter']}/",
     )

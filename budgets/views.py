@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -13,8 +14,9 @@ from accounts.decorators import allowed_to
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action, can
 from budgets import selectors, services
-from budgets.forms import CompanySettingsForm, QuarterForm
+from budgets.forms import CompanySettingsForm, QuarterEditForm, QuarterForm
 from budgets.models import CompanySettings, Quarter
+from config.forms import add_service_errors
 
 
 @allowed_to(Action.VIEW_QUARTERS)
@@ -69,13 +71,27 @@ def quarter_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def quarter_edit(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
     quarter = get_object_or_404(Quarter, label=label)
-    form = QuarterForm(request.POST or None, instance=quarter)
+    form = QuarterEditForm(request.POST or None, instance=quarter)
     if request.method == "POST" and form.is_valid():
-        quarter = services.quarter_update(actor=request.user, quarter=quarter, **form.cleaned_data)
-        messages.success(
-            request, f"{quarter.label} saved: a sales budget of {quarter.sales_budget} points."
-        )
-        return redirect("budgets:quarter_detail", label=quarter.label)
+        try:
+            quarter = services.quarter_update(
+                actor=request.user, quarter=quarter, **form.cleaned_data
+            )
+        except ValidationError as error:
+            # Refused under the row lock (a budget below what is committed, or a change
+            # another editor made meanwhile): the form again, with the reason.
+            asks = any(
+                problem.code == services.BELOW_SPENT
+                for problem in getattr(error, "error_dict", {}).get("below_spent_reason", [])
+            )
+            form = QuarterEditForm(request.POST, instance=quarter, ask_reason=asks)
+            form.is_valid()
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, f"{quarter.label} saved: a sales budget of {quarter.sales_budget} points."
+            )
+            return redirect("budgets:quarter_detail", label=quarter.label)
     # Show the saved label in the heading, not the one being typed.
     saved = Quarter.objects.get(pk=quarter.pk)
     return _form_page(request, "budgets/quarter_form.html", {"form": form, "quarter": saved})
@@ -86,9 +102,13 @@ def quarter_edit(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
 def settings_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CompanySettingsForm(request.POST or None, instance=CompanySettings.load())
     if request.method == "POST" and form.is_valid():
-        services.company_settings_update(actor=request.user, **form.cleaned_data)
-        messages.success(request, "Settings saved.")
-        return redirect("budgets:settings")
+        try:
+            services.company_settings_update(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:  # refused under the row lock: say so, never a 500
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("budgets:settings")
     return _form_page(
         request, "budgets/settings.html", {"form": form, "history": selectors.settings_history()}
     )

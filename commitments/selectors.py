@@ -52,3 +52,10 @@ def budget_figures(*, quarter: Quarter, today: dt.date | None = None) -> BudgetF
         change_costs=costs or 0,
         today=today,
     )
+
+
+def budget_spent(quarter: Quarter) -> int:
+    """What the quarter's sales budget already holds: live commitments and change costs.
+    Registered with budgets.spending, which asks it before a budget is lowered."""
+    figures = budget_figures(quarter=quarter)
+    return figures.committed + figures.change_costs
