@@ -19,7 +19,7 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
 
@@ -110,6 +110,21 @@ class PrivateCacheMiddleware:
             and _signed_in(request)
         ):
             patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+class HtmxVaryMiddleware:
+    """`Vary: HX-Request` on every page: views answer an htmx request with a fragment and a
+    plain one with the whole page at the same URL, so no cache may hand out one for the
+    other (the back button included)."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if not request.path.startswith(settings.STATIC_URL or "/static/"):
+            patch_vary_headers(response, ("HX-Request",))
         return response
 
 

@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Innermost, so that their 400 and 405 answers still get the headers above.
     "config.middleware.PrivateCacheMiddleware",
+    "config.middleware.HtmxVaryMiddleware",
     "config.middleware.AllowedMethodsMiddleware",
     "config.middleware.UnusableInputMiddleware",
 ]

@@ -260,3 +260,12 @@ def test_it_refuses_an_invisible_customer_or_deal_name(client, cast, blank):
     group = response.text.split('name="name"')[0].rsplit('<div class="field', 1)[1]
     assert "Enter the deal&#x27;s name." in group
     assert not Deal.objects.exists()
+
+
+@pytest.mark.django_db
+def test_pages_that_answer_htmx_with_a_fragment_vary_on_it(client, cast, quarter):
+    client.force_login(cast[Role.SALES_LEADER])
+    url = reverse("commitments:board", args=[quarter.label])
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.get(url, headers=headers)
+        assert "HX-Request" in response["Vary"], headers

@@ -55,15 +55,18 @@ class RequestForm(forms.Form):
         form_field(self, "quarter", forms.ModelChoiceField).queryset = quarters
 
 
-def deals_for(*, user: User, request: FeatureRequest | None = None) -> QuerySet[Deal]:
-    """The deals `user` may link: a rep their own, anyone else the open ones.
+CLOSED_STAGES = (Deal.Stage.CLOSED_WON, Deal.Stage.CLOSED_LOST)
 
-    An edited request keeps its deals on offer, even a deal that closed since.
+
+def deals_for(*, user: User, request: FeatureRequest | None = None) -> QuerySet[Deal]:
+    """The deals `user` may link: open ones, and for a rep only their own.
+
+    A won or lost deal no longer waits on anything. An edited request keeps its deals on
+    offer, even a deal that closed since.
     """
+    allowed = ~Q(stage__in=CLOSED_STAGES)
     if user.role == Role.SALES_REP:
-        allowed = Q(owner=user)
-    else:
-        allowed = ~Q(stage__in=[Deal.Stage.CLOSED_WON, Deal.Stage.CLOSED_LOST])
+        allowed &= Q(owner=user)
     if request is not None:
         allowed |= Q(request_links__request=request)
     return Deal.objects.filter(allowed).distinct().select_related("customer")

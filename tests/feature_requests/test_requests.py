@@ -397,3 +397,18 @@ def test_it_takes_comments_by_post_only(client, rep, submit):
     request = submit(rep)
     client.force_login(rep)
     assert client.get(reverse("requests:comment_create", args=[request.pk])).status_code == 405
+
+
+def test_it_offers_a_rep_only_their_open_deals(client, rep, acme, deal, quarter):
+    Deal.objects.create(customer=acme, name="Won", amount=5, owner=rep, stage="closed_won")
+    lost = Deal.objects.create(customer=acme, name="Lost", amount=5, owner=rep, stage="closed_lost")
+    client.force_login(rep)
+    html = client.get(reverse("requests:request_create")).text
+    assert "Acme: Renewal" in html
+    assert "Acme: Won" not in html and "Acme: Lost" not in html
+    # Nor can a forged form link one.
+    response = client.post(
+        reverse("requests:request_create"), form_data(quarter=quarter, deals=[(lost, "blocker")])
+    )
+    assert response.status_code == 400
+    assert not FeatureRequest.objects.exists()
