@@ -92,6 +92,12 @@ class Quarter(models.Model):
             self.planning_lock_date = self.start + dt.timedelta(days=PLANNING_LOCK_DAYS)
         super().save(*args, **kwargs)
 
+    @classmethod
+    def locked(cls, pk: int) -> Quarter:
+        """The quarter's row, locked until the transaction ends. Every write to its ranking
+        or to what its budget holds takes this lock first, so they apply one at a time."""
+        return cls.objects.select_for_update().get(pk=pk)
+
     @property
     def sales_budget(self) -> int:
         """floor(capacity × share / 100), in story points."""

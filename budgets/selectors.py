@@ -6,7 +6,14 @@ import datetime as dt
 
 from django.db.models import QuerySet
 
+from accounts.models import User
 from budgets.models import AuditEntry, CompanySettings, Quarter
+
+
+def head_of_sales() -> User | None:
+    """The VP Sales named in the company settings, who hears what spends her budget."""
+    company = CompanySettings.objects.select_related("head_of_sales").filter(pk=1).first()
+    return company.head_of_sales if company is not None else None
 
 
 def company_today() -> dt.date:

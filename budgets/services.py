@@ -115,7 +115,7 @@ def quarter_update(
     unknown = set(values) - set(QUARTER_FIELDS)
     if unknown:
         raise TypeError(f"quarter_update does not change {sorted(unknown)}")
-    locked = Quarter.objects.select_for_update().get(pk=quarter.pk)
+    locked = Quarter.locked(quarter.pk)
     before = {name: getattr(locked, name) for name in QUARTER_FIELDS}
     for name, value in values.items():
         setattr(locked, name, value)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from accounts.notifications import notify
-from budgets.models import CompanySettings
+from budgets.selectors import head_of_sales
 from events.kinds import Kind
 from events.models import Event
 from events.registry import subscribe
@@ -14,13 +14,13 @@ def tell_the_head_of_sales(event: Event) -> None:
     payload = event.payload
     if payload["old_sales_budget"] == payload["sales_budget"]:
         return  # dates or the lock date changed, not what she may spend
-    company = CompanySettings.objects.select_related("head_of_sales").filter(pk=1).first()
-    if company is None or company.head_of_sales is None:
+    vp_sales = head_of_sales()
+    if vp_sales is None:
         return
     by = f" by {event.actor.full_name}" if event.actor else ""
     notify(
         kind=event.kind,
-        users=[company.head_of_sales],
+        users=[vp_sales],
         message=(
             f"The sales budget of {payload['quarter']} changed{by} from "
             f"{payload['old_sales_budget']} to {payload['sales_budget']} points."

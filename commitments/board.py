@@ -184,7 +184,3 @@ def place_cut_line(board: Board) -> None:
             row["status_label"], row["css"] = "below the line", "board-row"
     board.above = board.rows[: board.cut_index]
     board.below = board.rows[board.cut_index :]
-
-
-def proposed_ids(board: Board) -> set[int]:
-    return {row["id"] for row in board.rows if row["proposed"]}

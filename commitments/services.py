@@ -33,10 +33,6 @@ from feature_requests.status import request_transition
 # the second sees the first's commitment when it checks the remaining budget.
 
 
-def _lock_quarter(quarter: Quarter) -> Quarter:
-    return Quarter.objects.select_for_update().get(pk=quarter.pk)
-
-
 def _lock_request(request: FeatureRequest) -> FeatureRequest:
     return (
         FeatureRequest.objects.select_for_update().select_related("submitted_by").get(pk=request.pk)
@@ -142,7 +138,7 @@ def commitment_approve(
     require(actor, Action.DECIDE)
     if request.quarter is None:
         raise ValidationError(f"“{request.title}” is not ranked in any quarter.")
-    quarter = _lock_quarter(request.quarter)
+    quarter = Quarter.locked(request.quarter.pk)
     request = _lock_request(request)
     _require_ranked_in(request, quarter, "committed")
     if request.estimate_points is None:
@@ -170,7 +166,7 @@ def request_decline_by_product(
         raise ValidationError({"reason": "Give sales the reason for declining."})
     if request.quarter is None:
         raise ValidationError(f"“{request.title}” is not ranked in any quarter.")
-    quarter = _lock_quarter(request.quarter)
+    quarter = Quarter.locked(request.quarter.pk)
     request = _lock_request(request)
     _require_ranked_in(request, quarter, "declined")
     request.decline_reason = reason
@@ -192,7 +188,7 @@ def request_defer(*, actor: User, request: FeatureRequest, to_quarter: Quarter) 
     require(actor, Action.DECIDE)
     if request.quarter is None:
         raise ValidationError(f"“{request.title}” is not ranked in any quarter.")
-    quarter = _lock_quarter(request.quarter)
+    quarter = Quarter.locked(request.quarter.pk)
     request = _lock_request(request)
     _require_ranked_in(request, quarter, "deferred")
     if to_quarter.start <= quarter.end:
@@ -359,7 +355,7 @@ def commitment_drop(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Give the reason for dropping the commitment."})
-    quarter = _lock_quarter(commitment.quarter)
+    quarter = Quarter.locked(commitment.quarter.pk)
     commitment = _live_commitment(commitment)
     cost = DropTerms.load().cost_of(commitment)
     _check_expected_cost(cost.total, expected_cost)
@@ -431,7 +427,7 @@ def swap_approve(
     estimate the product leader saw; if either changed since, nothing happens.
     """
     require(actor, Action.DECIDE)
-    quarter = _lock_quarter(swap.quarter)
+    quarter = Quarter.locked(swap.quarter.pk)
     swap = SwapProposal.objects.select_for_update().get(pk=swap.pk)
     if swap.status != SwapProposal.Status.PENDING:
         raise ValidationError(f"This swap was {swap.get_status_display().lower()} already.")

@@ -8,28 +8,28 @@ from __future__ import annotations
 
 from accounts.models import Role, User
 from accounts.notifications import notify
-from budgets.models import CompanySettings, Quarter
+from budgets.models import Quarter
+from budgets.selectors import head_of_sales
 from commitments.cut_line import cut_line_follow
 from events.kinds import Kind
 from events.models import Event
 from events.registry import subscribe
 from events.services import publish
-from feature_requests.models import FeatureRequest
+from feature_requests.models import FeatureRequest, request_url
 
 DECISIONS_URL = "/decisions/"
 
 
 def _request_url(event: Event) -> str:
-    return f"/requests/{event.request_id}/"
+    return request_url(event.request_id or 0)
 
 
 def _submitter(event: Event) -> list[User]:
     return list(User.objects.filter(pk=event.payload.get("submitted_by_id")))
 
 
-def _head_of_sales() -> list[User]:
-    company = CompanySettings.objects.select_related("head_of_sales").filter(pk=1).first()
-    return [company.head_of_sales] if company and company.head_of_sales else []
+def _head_of_sales() -> list[User | None]:
+    return [head_of_sales()]
 
 
 def _product_leaders() -> list[User]:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.urls import reverse
 from django.utils import timezone
 
 MAX_TITLE_LENGTH = 140
@@ -195,7 +196,12 @@ class FeatureRequest(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return f"/requests/{self.pk}/"
+        return request_url(self.pk)
+
+
+def request_url(pk: int) -> str:
+    """A request's page, by id: what notices and the review link to."""
+    return reverse("requests:request_detail", args=[pk])
 
 
 class RequestDeal(models.Model):

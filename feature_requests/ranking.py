@@ -188,15 +188,6 @@ def key_between(low: str | None, high: str | None) -> str:
     return low_integer + _midpoint(low_fraction, None)
 
 
-def key_for(low: str | None, high: str | None) -> str:
-    """The key for a place between two neighbours (None: no neighbour on that side).
-
-    At either end the key steps the integer part rather than halving a gap, so adding at
-    the bottom or moving to the top many times keeps keys short.
-    """
-    return key_between(low, high)
-
-
 def keys_between(low: str | None, high: str | None, count: int) -> list[str]:
     """`count` ascending keys strictly between `low` and `high` (None: an open end).
 
@@ -281,10 +272,6 @@ def _key_of(request: FeatureRequest) -> str:
     if request.rank_key is None:
         raise ValueError(f"Request #{request.pk} is not ranked: it has no rank key.")
     return request.rank_key
-
-
-def _lock(quarter: Quarter) -> Quarter:
-    return Quarter.objects.select_for_update().get(pk=quarter.pk)
 
 
 def ranking_rebalance(*, quarter: Quarter) -> int:
@@ -393,7 +380,7 @@ def ranking_append(
     request's row lock. `note` goes on the rank event; `status_note` on the status change,
     where "{position}" and "{quarter}" are filled in.
     """
-    quarter = _lock(quarter)
+    quarter = Quarter.locked(quarter.pk)
     others = ranked(quarter).exclude(pk=request.pk)
     last = others.values_list("rank_key", flat=True).last()
     position = others.count() + 1
@@ -433,7 +420,7 @@ def ranking_remove(
     key = _key_of(request)
     if request.quarter is None:
         raise ValueError(f"Request #{request.pk} is not ranked: it has no quarter.")
-    quarter = _lock(request.quarter)
+    quarter = Quarter.locked(request.quarter.pk)
     old_position = _position_of(quarter, key)
     request.rank_key = None
     request_transition(
@@ -481,7 +468,7 @@ def ranking_move(
     one outbox event; when the gap is too narrow for a short key, a few neighbours too.
     """
     require(actor, Action.RANK)
-    quarter = _lock(quarter)
+    quarter = Quarter.locked(quarter.pk)
     if version != ranking_version(quarter):
         raise RankingChanged(
             "The ranking changed since you loaded it. Here is the current order; please move again."
@@ -555,8 +542,8 @@ def ranking_carry_over(*, quarter: Quarter, today: dt.date) -> int:
     if following is None:
         return 0
     # Both rows locked, always in date order, so concurrent carry-overs cannot deadlock.
-    _lock(quarter)
-    following = _lock(following)
+    Quarter.locked(quarter.pk)
+    following = Quarter.locked(following.pk)
     moving = list(ranked(quarter))
     if not moving:
         return 0

@@ -11,10 +11,11 @@ from accounts.notifications import notify
 from events.kinds import Kind
 from events.models import Event
 from events.registry import subscribe
+from feature_requests.models import request_url
 
 
 def _url(event: Event) -> str:
-    return f"/requests/{event.request_id}/"
+    return request_url(event.request_id or 0)
 
 
 def _submitter(event: Event) -> list[User]:

@@ -23,7 +23,7 @@ from budgets.models import CompanySettings, Quarter
 from commitments.board import Board, board_for
 from commitments.budget_selectors import burnup_for
 from commitments.models import DropTerms, LedgerEntry, SwapProposal
-from feature_requests.models import Deal, FeatureRequest, RankEvent, RequestDeal
+from feature_requests.models import Deal, FeatureRequest, RankEvent, RequestDeal, request_url
 from reviews.models import WeeklyReview
 
 HORIZONS = "Sales plans 12 months out; product looks 2–5 years ahead."
@@ -238,10 +238,6 @@ def _request_key(pk: int) -> str:
     return f"request-{pk}"
 
 
-def _request_url(pk: int) -> str:
-    return f"/requests/{pk}/"
-
-
 def review_build(
     *, quarter: Quarter, week_start: dt.date, previous: WeeklyReview | None
 ) -> Snapshot:
@@ -400,7 +396,7 @@ def _ranking_changes(
                 {
                     "key": _request_key(pk),
                     "title": row["title"],
-                    "url": _request_url(pk),
+                    "url": request_url(pk),
                     "position": row["position"],
                     "by": sorted(movers[pk]),
                 }
@@ -410,7 +406,7 @@ def _ranking_changes(
                 {
                     "key": _request_key(pk),
                     "title": row["title"],
-                    "url": _request_url(pk),
+                    "url": request_url(pk),
                     "from": old_position[pk],
                     "to": row["position"],
                     "delta": old_position[pk] - row["position"],
@@ -422,7 +418,7 @@ def _ranking_changes(
         {
             "key": _request_key(pk),
             "title": title,
-            "url": _request_url(pk),
+            "url": request_url(pk),
             "from": old_position[pk],
             "status": FeatureRequest.Status(status).label,
         }
@@ -479,7 +475,7 @@ def _changes(quarter: Quarter, since: dt.datetime | None) -> list[ChangeEntry]:
         {
             "key": f"ledger-{entry.pk}",
             "title": entry.request.title,
-            "url": _request_url(entry.request_id),
+            "url": request_url(entry.request_id),
             "kind": LEDGER_KINDS.get(entry.kind, "Over-budget commitment"),
             "points": entry.points,
             "sunk": entry.sunk_points,
@@ -558,7 +554,7 @@ def _ahead(quarter: Quarter) -> AheadEntry:
                 {
                     "key": _request_key(pk),
                     "title": title,
-                    "url": _request_url(pk),
+                    "url": request_url(pk),
                     "position": position,
                     "estimate": estimate,
                 }
@@ -575,7 +571,7 @@ def _ahead(quarter: Quarter) -> AheadEntry:
     return {
         "next_quarter": next_quarter,
         "deferred": [
-            {"key": _request_key(pk), "title": title, "url": _request_url(pk), "to": label}
+            {"key": _request_key(pk), "title": title, "url": request_url(pk), "to": label}
             for pk, title, label in deferred
         ],
         "horizons": HORIZONS,

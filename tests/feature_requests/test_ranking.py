@@ -18,7 +18,6 @@ from feature_requests.ranking import (
     RankingError,
     is_key,
     key_between,
-    key_for,
     ranked,
     ranking_append,
     ranking_move,
@@ -29,12 +28,12 @@ from feature_requests.ranking import (
 
 def test_it_finds_a_key_strictly_between_any_two():
     rng = random.Random(7)
-    keys = [key_for(None, None)]
+    keys = [key_between(None, None)]
     for _ in range(3000):
         index = rng.randint(0, len(keys))
         low = keys[index - 1] if index else None
         high = keys[index] if index < len(keys) else None
-        key = key_for(low, high)
+        key = key_between(low, high)
         assert (low is None or low < key) and (high is None or key < high)
         assert is_key(key)
         keys.insert(index, key)
@@ -50,13 +49,13 @@ def test_it_refuses_a_backwards_gap():
 def test_it_keeps_keys_short_at_the_ends():
     # Halving the gap would add a digit every six moves; stepping the integer part adds one
     # per power of 62.
-    key = key_for(None, None)
+    key = key_between(None, None)
     for _ in range(5000):
-        key = key_for(None, key)  # "to top", again and again
+        key = key_between(None, key)  # "to top", again and again
     assert len(key) <= 4
-    key = key_for(None, None)
+    key = key_between(None, None)
     for _ in range(5000):
-        key = key_for(key, None)  # appended at the bottom
+        key = key_between(key, None)  # appended at the bottom
     assert len(key) <= 4
 
 
