@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model
 
 from accounts.models import User
@@ -86,7 +86,7 @@ def quarter_create(
     if planning_lock_date is not None:
         quarter.planning_lock_date = planning_lock_date
     quarter.full_clean()
-    quarter.save()
+    _save_quarter(quarter)
     changes = {name: [None, _as_json(getattr(quarter, name))] for name in QUARTER_FIELDS}
     AuditEntry.objects.create(
         actor=actor, action=AuditEntry.Action.QUARTER_CREATED, quarter=quarter, changes=changes
@@ -127,7 +127,7 @@ def quarter_update(
             sales_share_percent=before["sales_share_percent"],
         ).sales_budget
         reason = _check_budget_covers_spent(locked, old_budget, below_spent_reason)
-        locked.save()
+        _save_quarter(locked)
         AuditEntry.objects.create(
             actor=actor,
             action=AuditEntry.Action.QUARTER_UPDATED,
@@ -148,6 +148,22 @@ def quarter_update(
             },
         )
     return locked
+
+
+def _save_quarter(quarter: Quarter) -> None:
+    """Save a validated quarter. Another editor may have saved a quarter with the same label
+    or overlapping dates since it was validated (the unique label, and on PostgreSQL an
+    exclusion constraint, refuse it then): validate again, now seeing that quarter, so the
+    refusal names it."""
+    try:
+        with transaction.atomic():
+            quarter.save()
+    except IntegrityError as error:
+        quarter.full_clean()  # raises with the clash, now that it is committed
+        raise ValidationError(
+            "Another quarter with this label or these dates was saved meanwhile. "
+            "Reload the quarters and try again."
+        ) from error
 
 
 BELOW_SPENT = "below_spent"

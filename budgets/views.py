@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import allowed_to
 from accounts.http import AuthenticatedHttpRequest
-from accounts.permissions import Action, can
+from accounts.permissions import Action
 from budgets import selectors, services
 from budgets.forms import CompanySettingsForm, QuarterEditForm, QuarterForm
 from budgets.models import CompanySettings, Quarter
@@ -27,7 +27,6 @@ def quarter_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "quarters": selectors.quarter_list(),
             "current": selectors.quarter_current(),
-            "may_manage": can(request.user, Action.MANAGE_QUARTERS),
         },
     )
 
@@ -42,7 +41,6 @@ def quarter_detail(request: AuthenticatedHttpRequest, label: str) -> HttpRespons
             "quarter": quarter,
             "today": selectors.company_today(),
             "history": selectors.quarter_history(quarter=quarter),
-            "may_manage": can(request.user, Action.MANAGE_QUARTERS),
         },
     )
 
@@ -59,11 +57,16 @@ def quarter_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     initial = {"sales_share_percent": CompanySettings.load().default_sales_share_percent}
     form = QuarterForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        quarter = services.quarter_create(actor=request.user, **form.cleaned_data)
-        messages.success(
-            request, f"{quarter.label} created: a sales budget of {quarter.sales_budget} points."
-        )
-        return redirect("budgets:quarter_detail", label=quarter.label)
+        try:
+            quarter = services.quarter_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:  # another quarter saved meanwhile: say which
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"{quarter.label} created: a sales budget of {quarter.sales_budget} points.",
+            )
+            return redirect("budgets:quarter_detail", label=quarter.label)
     return _form_page(request, "budgets/quarter_form.html", {"form": form, "quarter": None})
 
 

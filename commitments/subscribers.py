@@ -6,6 +6,8 @@ per committed event, after the change, in a transaction of its own.
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from accounts.models import Role, User
 from accounts.notifications import notify
 from budgets.models import Quarter
@@ -185,7 +187,8 @@ def tell_the_proposer_about_the_rejection(event: Event) -> None:
         kind=event.kind,
         users=list(User.objects.filter(pk=payload["proposed_by_id"])),
         message=f"Product rejected the swap for “{payload['commit_title']}”: {payload['note']}",
-        url=DECISIONS_URL,
+        # The proposer (a sales leader) may not open the decision queue; the swap's page, yes.
+        url=reverse("commitments:swap_detail", args=[payload["swap_id"]]),
     )
 
 

@@ -36,21 +36,22 @@ def review_email_send(*, review: WeeklyReview) -> int:
             recipients.append(person)
     if not recipients:
         return 0
-    display = review_display(review)
-    deals = display.section("revenue").part("closing_deals").items
-    context = {
-        "review": review,
-        "budget": display.section("budget").facts,
-        "proposed": display.section("decisions").part("proposed").items,
-        "close_passed": [deal for deal in deals if deal.fields.get("close_passed")],
-        "counts": review_counts(display.sections),
-        "url": settings.SITE_URL + review.get_absolute_url(),
-        "company": company,
-    }
     subject = review_email_subject(review)
     messages = []
     for person in recipients:
-        personal = {**context, "recipient": person}
+        # Each recipient's copy links only the pages they may open.
+        display = review_display(review, viewer=person)
+        deals = display.section("revenue").part("closing_deals").items
+        personal = {
+            "review": review,
+            "budget": display.section("budget").facts,
+            "proposed": display.section("decisions").part("proposed").items,
+            "close_passed": [deal for deal in deals if deal.fields.get("close_passed")],
+            "counts": review_counts(display.sections),
+            "url": settings.SITE_URL + review.get_absolute_url(),
+            "company": company,
+            "recipient": person,
+        }
         message = EmailMultiAlternatives(
             subject,
             render_to_string("reviews/review_email.txt", personal),

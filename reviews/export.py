@@ -16,8 +16,10 @@ from dataclasses import dataclass, replace
 from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
+from accounts.models import User
 from budgets.models import CompanySettings
 from feature_requests.templatetags.money import money
+from reviews.links import item_link
 from reviews.models import ReviewNote, WeeklyReview
 from reviews.snapshot import (
     SECTION_TITLES,
@@ -83,11 +85,13 @@ class ReviewDisplay:
         return next(section for section in self.sections if section.key == key)
 
 
-def _shown(item: Item, notes: Sequence[ReviewNote], failure: NoteFailure | None) -> ShownItem:
+def _shown(
+    item: Item, notes: Sequence[ReviewNote], failure: NoteFailure | None, viewer: User | None
+) -> ShownItem:
     return ShownItem(
         key=item.key,
         title=item.title,
-        url=item.url,
+        url=item_link(key=item.key, url=item.url, viewer=viewer),
         section=item.section,
         fields=item.fields,
         first=item.first,
@@ -101,8 +105,9 @@ def review_display(
     notes: Iterable[ReviewNote] = (),
     *,
     failure: NoteFailure | None = None,
+    viewer: User | None = None,
 ) -> ReviewDisplay:
-    """The review's sections with the minutes under their items.
+    """The review's sections with the minutes under their items, linked for `viewer`.
 
     An item's key can appear in two sections (a proposed request that also moved); its notes,
     its anchor and, in meeting mode, its form go to the first one (`Item.first`), the section
@@ -121,7 +126,8 @@ def review_display(
                 replace(
                     part,
                     items=tuple(
-                        _shown(item, by_key.get(item.key, ()), failure) for item in part.items
+                        _shown(item, by_key.get(item.key, ()), failure, viewer)
+                        for item in part.items
                     ),
                 )
                 for part in section.parts
@@ -143,7 +149,7 @@ def review_display(
             LeftItem(
                 key=key,
                 title=first.item_title,
-                url=first.url,
+                url=item_link(key=key, url=first.url, viewer=viewer),
                 section=section,
                 notes=tuple(group),
             )
@@ -336,12 +342,19 @@ def _md_section(section: Section, site_url: str, zone: dt.tzinfo) -> list[str]:
     return lines
 
 
-def review_markdown(*, review: WeeklyReview, notes: Iterable[ReviewNote], site_url: str) -> str:
-    """The review as a Markdown document: the eight sections, then the minutes."""
+def review_markdown(
+    *,
+    review: WeeklyReview,
+    notes: Iterable[ReviewNote],
+    site_url: str,
+    viewer: User | None = None,
+) -> str:
+    """The review as a Markdown document: the eight sections, then the minutes, with the
+    links `viewer` may follow."""
     company = CompanySettings.load()
     zone = company.zone
     notes = list(notes)
-    display = review_display(review, notes)
+    display = review_display(review, notes, viewer=viewer)
     out = [
         f"# Weekly review {review.quarter.label}, week of {_day(review.week_start)}",
         "",

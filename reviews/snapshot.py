@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict, cast
 
 from django.db.models import Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from budgets.models import CompanySettings, Quarter
@@ -314,7 +315,7 @@ def _decisions(quarter: Quarter, board: Board, terms: DropTerms) -> DecisionsEnt
             {
                 "key": _request_key(row["id"]),
                 "title": row["title"],
-                "url": "/decisions/",
+                "url": reverse("commitments:decision_queue"),
                 "position": row["position"],
                 "estimate": row["estimate"],
                 "cumulative": row["cumulative"],
@@ -327,7 +328,7 @@ def _decisions(quarter: Quarter, board: Board, terms: DropTerms) -> DecisionsEnt
             {
                 "key": f"swap-{swap.pk}",
                 "title": f"Swap “{swap.drop.request.title}” for “{swap.commit.title}”",
-                "url": f"/swaps/{swap.pk}/",
+                "url": reverse("commitments:swap_detail", args=[swap.pk]),
                 "drop_title": swap.drop.request.title,
                 "commit_title": swap.commit.title,
                 "cost": terms.cost_of(swap.drop).total,
@@ -339,7 +340,7 @@ def _decisions(quarter: Quarter, board: Board, terms: DropTerms) -> DecisionsEnt
             {
                 "key": _request_key(row["id"]),
                 "title": row["title"],
-                "url": "/estimates/",
+                "url": reverse("requests:estimate_queue"),
                 "position": row["position"],
             }
             for row in board.rows
@@ -447,7 +448,7 @@ def _commitments(board: Board, elapsed_percent: int) -> list[CommitmentEntry]:
             {
                 "key": f"commitment-{commitment.pk}",
                 "title": request.title,
-                "url": f"/commitments/?quarter={board.quarter.label}",
+                "url": reverse("commitments:commitment_list") + f"?quarter={board.quarter.label}",
                 "status": request.get_status_display(),
                 "points": commitment.points,
                 "points_done": commitment.points_done,
@@ -512,6 +513,7 @@ def _revenue(quarter: Quarter, board: Board) -> RevenueEntry:
         .values_list(
             "deal_id",
             "deal__name",
+            "deal__customer_id",
             "deal__customer__name",
             "deal__amount",
             "deal__expected_close",
@@ -519,13 +521,14 @@ def _revenue(quarter: Quarter, board: Board) -> RevenueEntry:
         )
         .order_by("deal__expected_close", "deal_id")
     )
-    for deal_id, name, customer, amount, close, title in links:
+    for deal_id, name, customer_id, customer, amount, close, title in links:
         deal = closing.setdefault(
             deal_id,
             {
                 "key": f"deal-{deal_id}",
                 "title": name,
-                "url": f"/deals/{deal_id}/edit/",
+                # The customer's page lists the deal: every reader of the review may open it.
+                "url": reverse("requests:customer_detail", args=[customer_id]) + f"#deal-{deal_id}",
                 "customer": customer,
                 "amount": amount,
                 # Never empty: the query keeps only deals closing within the quarter.
@@ -617,7 +620,6 @@ SECTION_TITLES = {
 
 # The budget is one agenda item of its own: minutes on "the budget" go there.
 BUDGET_KEY = "budget"
-BUDGET_URL = "/budget/"
 
 
 @dataclass(frozen=True)
@@ -772,7 +774,11 @@ def review_sections(data: Snapshot) -> list[Section]:
     following = ahead.get("next_quarter")
     label = following.get("label") if following else None
     had_previous = bool(data.get("previous_week_start"))
-    budget_item = {"key": BUDGET_KEY, "title": SECTION_TITLES["budget"], "url": BUDGET_URL}
+    budget_item = {
+        "key": BUDGET_KEY,
+        "title": SECTION_TITLES["budget"],
+        "url": reverse("commitments:budget_current"),
+    }
     return [
         walk.section(
             "budget",

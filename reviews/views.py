@@ -124,7 +124,9 @@ def _review_context(
     """What the review's templates need: its sections with the minutes placed per item, and
     for a page that offers a refresh (`live`), how many changes were recorded since."""
     company = company or CompanySettings.load()
-    display = review_display(review, review.notes.select_related("author"), failure=failure)
+    display = review_display(
+        review, review.notes.select_related("author"), failure=failure, viewer=request.user
+    )
     can_run = can(request.user, Action.RUN_REVIEW)
     open_review = review.status == WeeklyReview.Status.READY and not review.is_held
     return {
@@ -418,7 +420,10 @@ def review_markdown(request: AuthenticatedHttpRequest, review: WeeklyReview) -> 
     if review.status != WeeklyReview.Status.READY:
         return _not_found(request, f"The review of the week of {review.week_start} is not ready.")
     text = review_export.review_markdown(
-        review=review, notes=review.notes.select_related("author"), site_url=settings.SITE_URL
+        review=review,
+        notes=review.notes.select_related("author"),
+        site_url=settings.SITE_URL,
+        viewer=request.user,
     )
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     filename = f"forcerank-review-{review.quarter.label}-{review.week_start.isoformat()}.md"

@@ -12,7 +12,7 @@ from accounts import selectors as account_selectors
 from accounts.decorators import allowed_to
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Role
-from accounts.permissions import Action, can
+from accounts.permissions import Action
 from budgets import selectors as budget_selectors
 from feature_requests import selectors as request_selectors
 
@@ -26,7 +26,6 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "today": today,
         "current": current,
         "next_quarter": budget_selectors.quarter_next(after=current.end if current else today),
-        "may_manage_quarters": can(user, Action.MANAGE_QUARTERS),
         "Role": Role,
     }
     if user.role == Role.SALES_LEADER:

@@ -234,7 +234,6 @@ def _commitments_page(
         for commitment in page.live:
             if commitment.pk == failure.pk:
                 commitment.failure = failure
-    user = request.user
     return render(
         request,
         COMMITMENTS_TEMPLATE,
@@ -243,9 +242,6 @@ def _commitments_page(
             "quarters": quarter_list(),
             "page": page,
             "statuses": [(status.value, status.label) for status in PROGRESS_STATUSES],
-            "may_progress": can(user, Action.UPDATE_PROGRESS),
-            "may_drop": can(user, Action.DROP),
-            "may_swap": can(user, Action.PROPOSE_SWAP),
         },
         status=status,
     )

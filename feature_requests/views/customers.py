@@ -53,8 +53,6 @@ def customer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "customers": customers,
             "total_arr": sum(c.arr for c in customers),
             "total_pipeline": sum(c.open_pipeline for c in customers),
-            "may_edit": can(request.user, Action.EDIT_CUSTOMERS),
-            "may_import": can(request.user, Action.IMPORT_CUSTOMERS),
         },
     )
 
@@ -74,7 +72,6 @@ def customer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 deal.pk for deal in deals if can(request.user, Action.EDIT_CUSTOMERS, deal)
             },
             "open_pipeline": sum(deal.amount for deal in deals if deal.is_open),
-            "may_edit": can(request.user, Action.EDIT_CUSTOMERS),
         },
     )
 

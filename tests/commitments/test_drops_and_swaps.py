@@ -334,3 +334,17 @@ def test_it_offers_no_approval_once_the_swapped_in_request_is_decided(client, pr
     )
     assert response.status_code == 400 and "is committed, not ranked" in response.text
     assert SwapProposal.objects.get().status == SwapProposal.Status.PENDING
+
+
+def test_the_proposer_of_a_rejected_swap_is_sent_to_a_page_they_may_open(
+    client, product, swap, half_done, cast, deliver_events
+):
+    from accounts.models import Notification
+
+    client.force_login(product)
+    client.post(swap_url(swap, "reject"), {"note": "Not this quarter"})
+    deliver_events()
+    notice = Notification.objects.get(user=swap.proposed_by, message__contains="rejected the swap")
+    assert notice.url == reverse("commitments:swap_detail", args=[swap.pk])
+    client.force_login(swap.proposed_by)
+    assert client.get(notice.url).status_code == 200  # the decision queue would be a 403

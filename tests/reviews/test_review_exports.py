@@ -48,10 +48,12 @@ def test_it_exports_the_review_as_markdown(client, cast, review, review_url, set
     ]
     assert "remaining **17**" in text
     assert "58% of the budget used with 23% of the quarter elapsed" in text
+    # A product manager cannot open the decision queue: the item links its request instead.
     assert (
-        "[Audit trail](https://forcerank.example.com/decisions/) — #3, 5 points (16 cumulative), $0 ARR"
-        in text
+        "[Audit trail](https://forcerank.example.com/requests/13/) — #3, 5 points "
+        "(16 cumulative), $0 ARR" in text
     )
+    assert "/decisions/" not in text
     assert (
         "[EU data residency](https://forcerank.example.com/requests/12/) — moved +3 (5 → 2) "
         "by Valerie Sales" in text
@@ -287,3 +289,20 @@ def test_it_escapes_every_line_break_in_the_meeting_file(client, cast, set_compa
     description = event(raw.decode())["DESCRIPTION"]
     assert description.startswith("The agenda of " + name[0])
     assert ics_text("a\r\nb\rc\nd") == "a\\nb\\nc\\nd"
+
+
+def test_each_reader_gets_the_links_they_may_follow(client, cast, review, review_url):
+    """The product leader decides in the decision queue; a sales leader cannot open it and
+    gets the request's own page; the estimates queue is for product managers only."""
+    pages = {}
+    for role in (Role.PRODUCT_LEADER, Role.SALES_LEADER, Role.PRODUCT_MANAGER):
+        client.force_login(cast[role])
+        pages[role] = client.get(review_url("review_detail", review)).text
+    decisions = f'href="{reverse("commitments:decision_queue")}"'
+    estimates = f'href="{reverse("requests:estimate_queue")}"'
+    assert decisions in pages[Role.PRODUCT_LEADER]
+    assert decisions not in pages[Role.SALES_LEADER]
+    assert 'href="/requests/13/"' in pages[Role.SALES_LEADER]  # the snapshot's "Audit trail"
+    assert estimates not in pages[Role.SALES_LEADER]
+    assert estimates not in pages[Role.PRODUCT_LEADER]
+    assert estimates in pages[Role.PRODUCT_MANAGER]

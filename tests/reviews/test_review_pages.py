@@ -136,8 +136,12 @@ def test_it_shows_the_eight_sections_in_order_with_links(client, cast, review, r
     ]
     positions = [page.index(heading) for heading in headings]
     assert positions == sorted(positions)
-    for url in ["/decisions/", "/swaps/3/", "/estimates/", "/requests/16/", "/deals/7/edit/"]:
+    # A sales leader may not open the decision or estimates queues: those items link their
+    # requests' own pages; the swap, a request and the deal (a sales leader may edit it) stay.
+    for url in ["/requests/13/", "/swaps/3/", "/requests/16/", "/deals/7/edit/"]:
         assert f'href="{url}"' in page
+    assert 'href="/decisions/"' not in page
+    assert 'href="/estimates/"' not in page
     assert 'data-testid="review-remaining">17<' in page
     assert "58% of the budget used</strong> with 23% of the quarter elapsed" in page
     assert "$120,000 ARR" in page

@@ -13,6 +13,7 @@ from django.core import mail
 from accounts.models import Role
 from reviews.emails import review_email_send
 from reviews.export import review_counts
+from reviews.links import item_link
 from reviews.services import review_items
 from reviews.snapshot import Section, review_sections, snapshot_of
 
@@ -110,7 +111,8 @@ def test_the_page_markdown_and_email_show_the_same_items_in_the_same_order(
     for section in sections[1:]:  # the budget is figures, not a link
         for item in section.items:
             # Each item's link is there, after the one before it.
-            place = markdown.index(f"[{item.title}]({SITE}{item.url})", place) + 1
+            url = item_link(key=item.key, url=item.url, viewer=cast[Role.SALES_LEADER])
+            place = markdown.index(f"[{item.title}]({SITE}{url})", place) + 1
 
     set_company(head_of_sales=cast[Role.SALES_LEADER])
     review_email_send(review=review)
