@@ -54,7 +54,13 @@ def _form_page(request: HttpRequest, template: str, context: Mapping[str, object
 @allowed_to(Action.MANAGE_QUARTERS)
 @require_http_methods(["GET", "POST"])
 def quarter_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    initial = {"sales_share_percent": CompanySettings.load().default_sales_share_percent}
+    initial: dict[str, object] = {
+        "sales_share_percent": CompanySettings.load().default_sales_share_percent
+    }
+    # The roadmap's "Set up" link fills in the quarter it shows; the form checks them on save.
+    for name in ("label", "start", "end"):
+        if request.GET.get(name):
+            initial[name] = request.GET[name][:20]
     form = QuarterForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -6,6 +6,7 @@ entries or ranked requests: rows come back in one query per kind and are folded 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -13,10 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypedDict
 
-from django.db.models import Count, F, QuerySet, Window
+from django.db.models import Count, F, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
-from budgets.models import CompanySettings, Quarter
+from budgets.models import LAST_YEAR, CompanySettings, Quarter
 from commitments.models import Commitment, LedgerEntry, ProgressUpdate
 from commitments.selectors import BudgetFigures, budget_figures
 from feature_requests.models import FeatureRequest
@@ -207,26 +208,92 @@ class RoadmapQuarter:
     commitments: list[Commitment] = field(default_factory=list)  # live, shipped ones included
     ranked: list[RankedRow] = field(default_factory=list)
     ranked_count: int = 0
+    change_costs: int = 0  # the ledger's costs, as the budget page counts them
+
+    is_placeholder = False
 
     @property
     def committed_points(self) -> int:
         return sum(commitment.points for commitment in self.commitments)
 
     @property
+    def spent(self) -> int:
+        return self.committed_points + self.change_costs
+
+    @property
+    def remaining(self) -> int:
+        """What the budget page calls remaining: sales budget − committed − change costs."""
+        return self.quarter.sales_budget - self.spent
+
+    @property
     def more_ranked(self) -> int:
         return self.ranked_count - len(self.ranked)
 
 
-def roadmap_for(*, today: dt.date) -> list[RoadmapQuarter]:
-    """The next four quarters from the current one, each with its live commitments and the
-    top of its ranking: four queries however many requests there are."""
+@dataclass(frozen=True)
+class PlannedQuarter:
+    """One of the next four quarters that nobody has created yet: its calendar dates and
+    the label it would have, for a product leader to create it from the roadmap."""
+
+    label: str  # "" when a quarter with the calendar label exists already (other dates)
+    start: dt.date
+    end: dt.date
+    is_current: bool
+
+    is_placeholder = True
+
+
+def _three_months_on(day: dt.date) -> dt.date:
+    """The same day three months later (the month's last day when it has fewer days)."""
+    month = day.month + 3
+    year, month = day.year + (month - 1) // 12, (month - 1) % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _calendar_quarter_start(day: dt.date) -> dt.date:
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def planned_quarters(
+    quarters: list[Quarter], *, today: dt.date, count: int, labels: set[str]
+) -> list[PlannedQuarter]:
+    """The `count` quarters that follow the last of `quarters` (or today's calendar quarter
+    when none covers today), each three months long, not yet created."""
+    start = quarters[-1].end + dt.timedelta(days=1) if quarters else _calendar_quarter_start(today)
+    planned = []
+    for _ in range(count):
+        end = _three_months_on(start) - dt.timedelta(days=1)
+        if end.year > LAST_YEAR:
+            break
+        label = f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+        planned.append(
+            PlannedQuarter(
+                label="" if label in labels else label,
+                start=start,
+                end=end,
+                is_current=start <= today <= end,
+            )
+        )
+        start = end + dt.timedelta(days=1)
+    return planned
+
+
+def roadmap_for(*, today: dt.date) -> list[RoadmapQuarter | PlannedQuarter]:
+    """The next four quarters from the current one, each with its live commitments, what
+    changes have cost it and the top of its ranking (five queries however many requests
+    there are), then the quarters not yet created, up to four columns in all."""
     quarters = list(Quarter.objects.filter(end__gte=today).order_by("start")[:ROADMAP_QUARTERS])
     columns = {
         quarter.pk: RoadmapQuarter(quarter=quarter, is_current=quarter.start <= today)
         for quarter in quarters
     }
+    planned: list[RoadmapQuarter | PlannedQuarter] = []
+    if len(quarters) < ROADMAP_QUARTERS:
+        labels = set(Quarter.objects.values_list("label", flat=True))
+        count = ROADMAP_QUARTERS - len(quarters)
+        planned.extend(planned_quarters(quarters, today=today, count=count, labels=labels))
     if not columns:
-        return []
+        return planned
     commitments = (
         Commitment.objects.filter(quarter_id__in=columns, dropped_at__isnull=True)
         .select_related("request")
@@ -234,6 +301,15 @@ def roadmap_for(*, today: dt.date) -> list[RoadmapQuarter]:
     )
     for commitment in commitments:
         columns[commitment.quarter_id].commitments.append(commitment)
+    costs = (
+        LedgerEntry.objects.filter(quarter_id__in=columns)
+        .order_by()
+        .values("quarter_id")
+        .annotate(total=Sum("cost"))
+        .values_list("quarter_id", "total")
+    )
+    for pk, total in costs:
+        columns[pk].change_costs = total or 0
 
     ranked = FeatureRequest.objects.filter(
         quarter_id__in=columns, status=FeatureRequest.Status.RANKED
@@ -257,4 +333,4 @@ def roadmap_for(*, today: dt.date) -> list[RoadmapQuarter]:
     )
     for pk, column in columns.items():
         column.ranked_count = counts[pk]
-    return list(columns.values())
+    return [*columns.values(), *planned]

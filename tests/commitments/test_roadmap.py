@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Role
 from budgets.models import Quarter
 from commitments.budget_selectors import RANKED_SHOWN
-from commitments.models import Commitment
+from commitments.models import Commitment, LedgerEntry
 from feature_requests.models import FeatureRequest
 
 pytestmark = pytest.mark.django_db
@@ -129,11 +129,37 @@ def test_it_shows_the_top_of_a_long_ranking_and_links_the_board(client, cast, qu
     assert reverse("commitments:board", args=[later.label]) in column
 
 
-def test_it_says_so_when_nothing_is_planned(client, cast):
+def test_it_shows_the_quarters_not_set_up_yet_as_the_next_four(client, cast, settings_row):
+    """With no quarter at all, the roadmap still shows the next four calendar quarters,
+    each one a product leader can set up from here."""
     client.force_login(cast[Role.SALES_REP])
+    from budgets.selectors import company_today
+
+    today = company_today()
     response = client.get(reverse("commitments:roadmap"))
     assert response.status_code == 200
-    assert "No quarter is planned from today on." in response.text
+    page = response.text
+    assert page.count('data-testid="roadmap-placeholder"') == 4
+    first = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    assert f"{first.year}-Q{(first.month - 1) // 3 + 1}" in page
+    assert "A product leader sets up quarters." in page
+    assert reverse("budgets:quarter_create") not in page
+
+
+def test_a_product_leader_sets_up_a_planned_quarter_from_the_roadmap(client, cast, quarter):
+    """After the current quarter, three placeholders follow it, three months each; the
+    link opens the quarter form with its label and dates filled in."""
+    client.force_login(cast[Role.PRODUCT_LEADER])
+    page = client.get(reverse("commitments:roadmap")).text
+    assert page.count('data-testid="roadmap-quarter"') == 1
+    assert page.count('data-testid="roadmap-placeholder"') == 3
+    links = re.findall(r'href="(/quarters/new/\?[^"]+)"', page)
+    assert len(links) == 3
+    start = quarter.end + dt.timedelta(days=1)
+    form = client.get(links[0].replace("&amp;", "&")).text
+    assert f'value="{start.isoformat()}"' in form
+    label = f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    assert f'value="{label}"' in form
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -162,3 +188,29 @@ def test_it_issues_the_same_queries_however_many_requests(client, cast, quarters
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_it_counts_change_costs_as_the_budget_page_does(client, cast, quarters):
+    current = quarters[0]
+    kept = commit(cast, current, "Kept", 4, "committed")
+    dropped = commit(cast, current, "Dropped", 6, "committed", dropped_at=timezone.now())
+    LedgerEntry.objects.create(
+        quarter=current,
+        kind=LedgerEntry.Kind.DROP,
+        request=dropped.request,
+        commitment=dropped,
+        points=6,
+        sunk_points=2,
+        penalty_points=1,
+        cost=3,
+        actor=cast[Role.PRODUCT_LEADER],
+    )
+    assert kept.points == 4
+    client.force_login(cast[Role.SALES_LEADER])
+    roadmap = client.get(reverse("commitments:roadmap")).text
+    column = roadmap.split('data-testid="roadmap-quarter"')[1]
+    assert "4 committed + 3 in change costs" in column
+    remaining = current.sales_budget - 4 - 3
+    assert f'data-testid="roadmap-remaining">{remaining}<' in column
+    budget = client.get(reverse("commitments:budget", args=[current.label])).text
+    assert f">{remaining}<" in budget
