@@ -21,6 +21,8 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from config.uploads import megabytes
+
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
 
 ALLOWED_METHODS = ("GET", "HEAD", "POST")
@@ -45,6 +47,32 @@ class AllowedMethodsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.method not in ALLOWED_METHODS:
             return HttpResponseNotAllowed(ALLOWED_METHODS)  # with an Allow header
+        return self.get_response(request)
+
+
+class RequestBodyLimitMiddleware:
+    """413, with the site's page that says why, when a request declares a body larger than
+    `MAX_REQUEST_BYTES`: refused before anything reads (or spools) it. A body sent without a
+    length is bounded as it is read (`DATA_UPLOAD_MAX_MEMORY_SIZE`, config.uploads)."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            message = "The request's length is not a number."
+            return render(request, "400.html", {"exception": message}, status=400)
+        if length > settings.MAX_REQUEST_BYTES:
+            limit = megabytes(settings.MAX_REQUEST_BYTES)
+            message = (
+                f"What was sent is larger than this site takes ({limit}). "
+                "Send a smaller file: split a large CSV into several."
+            )
+            response = render(request, "400.html", {"exception": message}, status=413)
+            response["Connection"] = "close"  # the unread body must not be taken as a request
+            return response
         return self.get_response(request)
 
 

@@ -84,7 +84,20 @@ MIDDLEWARE = [
     "config.middleware.PrivateCacheMiddleware",
     "config.middleware.HtmxVaryMiddleware",
     "config.middleware.AllowedMethodsMiddleware",
+    # Before anything reads the body: an oversized one is refused unread (413).
+    "config.middleware.RequestBodyLimitMiddleware",
     "config.middleware.UnusableInputMiddleware",
+]
+
+# Bounded request bodies (config/uploads.py): the largest body taken, the largest file in
+# it (a CRM CSV), the form fields besides files. Files are kept in memory, never spooled.
+MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(3 * 1024 * 1024)))
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
+FILE_UPLOAD_HANDLERS = [
+    "config.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -221,3 +221,13 @@ def test_it_keeps_local_state_out_of_the_build_context():
         assert required in entries, f".dockerignore must exclude {required}"
     assert any("__pycache__" in entry for entry in entries)
     assert any("node_modules" in entry for entry in entries)
+
+
+def test_gunicorn_bounds_each_request_before_django_sees_it():
+    import runpy
+
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert conf["limit_request_line"] <= 8190
+    assert conf["limit_request_fields"] <= 100
+    assert conf["limit_request_field_size"] <= 8190
+    assert conf["timeout"] <= 60

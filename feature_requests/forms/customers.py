@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator
 
 from accounts.models import Role, User
 from config.forms import form_field
+from config.uploads import megabytes
 from feature_requests import crm_import
 from feature_requests import customers as customer_services
 from feature_requests.models import Customer, Deal
@@ -157,3 +158,13 @@ class CrmImportForm(forms.Form):
             "invalid": "Choose a CSV file to import.",
         },
     )
+
+    def __init__(self, *args: Any, too_large: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if too_large:
+            field = self.fields["csv_file"]
+            field.error_messages = {
+                **field.error_messages,
+                "required": f"The file is larger than {megabytes(crm_import.MAX_IMPORT_BYTES)}. "
+                f"Split it into files of at most {crm_import.MAX_IMPORT_ROWS:,} rows.",
+            }

@@ -16,6 +16,7 @@ from accounts.decorators import allowed_to
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Role
 from accounts.permissions import Action, can, require
+from config.uploads import upload_too_large
 from feature_requests import crm_import as crm_csv
 from feature_requests import customers as customer_services
 from feature_requests.forms.customers import CrmImportForm, CustomerForm, DealFilterForm, DealForm
@@ -191,7 +192,8 @@ def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def crm_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
-        form = CrmImportForm(request.POST, request.FILES)
+        # A file over the limit was dropped unread (config.uploads): the form says so.
+        form = CrmImportForm(request.POST, request.FILES, too_large=upload_too_large(request))
     else:
         form = CrmImportForm()
     problems: list[crm_csv.ImportProblem] = []
