@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 
 class Role(models.TextChoices):
@@ -58,6 +61,9 @@ class User(AbstractBaseUser):
     date_joined = models.DateTimeField(auto_now_add=True)
     # The kinds of notice (event kinds) this person reads in the app only, without an e-mail.
     email_muted_kinds = models.JSONField(default=list, blank=True)
+    # Part of every session's check (get_session_auth_hash): raising it ends every session
+    # signed in before (accounts.sessions.sign_out_everywhere).
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -93,6 +99,24 @@ class User(AbstractBaseUser):
 
     def get_full_name(self) -> str:
         return self.full_name
+
+    def get_session_auth_hash(self) -> str:
+        """What each session holds to stay valid: Django's (from the password hash, so a
+        new password ends other sessions) with the session generation mixed in."""
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            algorithm="sha256",
+        ).hexdigest()
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield salted_hmac(
+                "accounts.User.get_session_auth_hash",
+                f"{self.password}:{self.session_generation}",
+                secret=fallback_secret,
+                algorithm="sha256",
+            ).hexdigest()
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "events",
     "accounts",
     "budgets",
+    "people",
     "feature_requests",
     "commitments",
     "reviews",

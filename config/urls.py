@@ -11,6 +11,7 @@ urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("accounts/", include("accounts.urls")),
     path("", include("budgets.urls")),
+    path("", include("people.urls")),
     path("", include("feature_requests.urls")),
     path("", include("commitments.urls")),
     path("", include("reviews.urls")),

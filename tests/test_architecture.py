@@ -16,6 +16,7 @@ APPS = [
     "events",
     "accounts",
     "budgets",
+    "people",
     "feature_requests",
     "commitments",
     "reviews",
