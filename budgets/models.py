@@ -6,7 +6,8 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.expressions import Combinable
@@ -230,12 +231,19 @@ class CompanySettings(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Who changed which budget figure or setting, when, from what to what."""
+    """Who changed which budget figure, setting or person, when, from what to what."""
 
     class Action(models.TextChoices):
         QUARTER_CREATED = "quarter_created", "created the quarter"
         QUARTER_UPDATED = "quarter_updated", "changed the quarter"
         SETTINGS_UPDATED = "settings_updated", "changed the company settings"
+        # People and sign-in (the people app): `person` is who it was about.
+        PERSON_INVITED = "person_invited", "invited"
+        PERSON_PROVISIONED = "person_provisioned", "signed in for the first time with SSO"
+        PERSON_UPDATED = "person_updated", "changed"
+        PERSON_DEACTIVATED = "person_deactivated", "deactivated"
+        PERSON_REACTIVATED = "person_reactivated", "reactivated"
+        SIGN_IN_SETTINGS_UPDATED = "sign_in_updated", "changed the sign-in settings"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -244,6 +252,14 @@ class AuditEntry(models.Model):
     action = models.CharField(max_length=32, choices=Action.choices)
     quarter = models.ForeignKey(
         Quarter, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        help_text="The person a people change was about.",
     )
     changes = models.JSONField(default=dict, help_text='{"field": [old, new]}')
     reason = models.TextField(
@@ -259,11 +275,20 @@ class AuditEntry(models.Model):
 
     def change_rows(self) -> list[tuple[str, object, object]]:
         """(field label, old, new) for each changed field, for people to read."""
-        model = CompanySettings if self.action == self.Action.SETTINGS_UPDATED else Quarter
+        model: type[models.Model]
+        if self.action == self.Action.SETTINGS_UPDATED:
+            model = CompanySettings
+        elif self.person_id is not None:
+            model = get_user_model()
+        else:
+            model = Quarter
         return [(_verbose_name(model, name), old, new) for name, (old, new) in self.changes.items()]
 
 
 def _verbose_name(model: type[models.Model], name: str) -> str:
-    field = model._meta.get_field(name)
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name.replace("_", " ")
     # Only a model's own fields are audited; a reverse relation has no verbose name.
     return str(field.verbose_name) if isinstance(field, models.Field) else name
