@@ -6,6 +6,7 @@ inline, e-mail printed to the console. The README lists every variable.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -55,6 +56,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     # Forcerank's own apps, lowest layer first: each imports only the ones above it here
     # (an import-linter contract in pyproject.toml checks it).
     "config",
@@ -81,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     # Innermost, so that their 400 and 405 answers still get the headers above.
     "config.middleware.PrivateCacheMiddleware",
     "config.middleware.HtmxVaryMiddleware",
@@ -88,6 +95,8 @@ MIDDLEWARE = [
     # Before anything reads the body: an oversized one is refused unread (413).
     "config.middleware.RequestBodyLimitMiddleware",
     "config.middleware.UnusableInputMiddleware",
+    # Last, as django-axes asks: it answers a locked-out sign-in with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Bounded request bodies (config/uploads.py): the largest body taken, the largest file in
@@ -130,13 +139,52 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a sign-in while its account or address is locked out (django-axes).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    # Company single sign-on (django-allauth's OpenID Connect and SAML; the people app).
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# Argon2 first, as Django recommends; the others still read older hashes (and upgrade them
+# at the next sign-in).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Logins that resist guessing (django-axes): after AXES_FAILURE_LIMIT wrong passwords in a
+# row for one account, or from one address, sign-in is refused for the cool-off, the right
+# password included; the page says so without saying whether the account exists.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False  # accounts logs each lockout itself, in one line
+# Behind a proxy, the client's address is the proxy's; set AXES_IPWARE_META_PRECEDENCE_ORDER
+# (e.g. HTTP_X_FORWARDED_FOR) when one is in front, or every client shares one address.
+AXES_IPWARE_META_PRECEDENCE_ORDER = [
+    name for name in os.environ.get("AXES_IP_HEADERS", "REMOTE_ADDR").split(",") if name
+]
+
+# django-allauth serves single sign-on only (the people app); password sign-in, sign-up and
+# reset stay Django's own pages. Its accounts are keyed by e-mail, as Forcerank's users are.
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
