@@ -14,6 +14,7 @@ urlpatterns = [
     path("deals/", customers.deal_list, name="deal_list"),
     path("deals/new/", customers.deal_create, name="deal_create"),
     path("deals/<int:pk>/edit/", customers.deal_edit, name="deal_edit"),
+    path("deals/pick/", requests.deal_pick, name="deal_pick"),
     # Requests: submit, follow, triage, estimate
     path("requests/", requests.request_list, name="request_list"),
     path("requests/new/", requests.request_create, name="request_create"),

@@ -80,6 +80,7 @@ def assert_refused(response) -> None:
         "/commitments/?quarter=%00",
         "/swaps/new/?quarter=%00",
         "/requests/?q=abc%00def",
+        "/deals/pick/?q=abc%00def",
         "/board/{label}/?quarter=%01",  # other control characters are as unusable
         "/board/{label}%0A/",  # in an address, even a line break
     ],

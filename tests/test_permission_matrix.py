@@ -29,6 +29,7 @@ URLS = {
     "requests:deal_list": None,
     "requests:deal_create": None,
     "requests:deal_edit": "deal",
+    "requests:deal_pick": None,
     "requests:request_list": None,
     "requests:request_create": None,
     "requests:request_detail": "request",
@@ -111,6 +112,7 @@ EXPECTED = {
     "requests:deal_list": EVERYONE,
     "requests:deal_create": SALES,
     "requests:deal_edit": SALES,  # the deal is the cast rep's own
+    "requests:deal_pick": SALES,  # the request form's deal picker
     "requests:request_list": EVERYONE,
     "requests:request_create": SALES,
     "requests:request_detail": EVERYONE,

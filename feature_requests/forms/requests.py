@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Concat
+from django.utils.functional import cached_property
 
 from accounts.models import Role, User
 from budgets.models import Quarter
-from config.forms import form_field
+from config.forms import form_field, has_visible_text
 from feature_requests.models import (
     MAX_COMMENT_LENGTH,
     MAX_ESTIMATE_POINTS,
@@ -72,17 +75,109 @@ def deals_for(*, user: User, request: FeatureRequest | None = None) -> QuerySet[
     return Deal.objects.filter(allowed).distinct().select_related("customer")
 
 
-class DealLinkForm(forms.Form):
-    deal = forms.ModelChoiceField(
-        queryset=Deal.objects.none(), required=False, empty_label="— no deal —"
+# The deal picker offers this many matches; typing more narrows them.
+DEAL_PICK_LIMIT = 20
+MAX_DEAL_QUERY_LENGTH = 100
+DEAL_NOT_OFFERED = (
+    "This deal cannot be linked here: pick one of the open deals the search offers "
+    "(a rep links only their own)."
+)
+DEAL_NOT_PICKED = "Pick a deal from the matches, or empty this field to skip the row."
+TOO_MANY_DEAL_ROWS = (
+    "A request links at most %(num)d deals. Only the first %(num)d rows are kept below: "
+    "check them and save again."
+)
+
+
+def deals_matching(*, user: User, text: str, limit: int) -> list[Deal]:
+    """Up to `limit` of the deals `user` may link whose name or customer's name contains
+    `text` (any case), by customer then deal name. The label the picker shows ("Acme:
+    Renewal") matches too, so a picked deal's text finds the deal again."""
+    matches = Q(name__icontains=text) | Q(customer__name__icontains=text) | Q(label__icontains=text)
+    deals = deals_for(user=user).annotate(label=Concat("customer__name", Value(": "), "name"))
+    return list(deals.filter(matches).order_by("customer__name", "name", "pk")[:limit])
+
+
+class DealSearchForm(forms.Form):
+    """What the deal picker's search box sends."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=MAX_DEAL_QUERY_LENGTH,
+        error_messages={
+            "max_length": "Search with at most %(limit_value)d characters (this has "
+            "%(show_value)d): part of the deal's or the customer's name is enough."
+        },
     )
+
+    def clean_q(self) -> str:
+        text: str = self.cleaned_data["q"]
+        # Only invisible characters: nothing to look for, as with an empty box.
+        return text if has_visible_text(text) else ""
+
+
+def _deal_id(value: object) -> int | None:
+    """The deal id in a submitted value, or None for anything that cannot be one."""
+    text = str(value).strip() if value is not None else ""
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None
+
+
+class DealPickField(forms.Field):
+    """A deal chosen in the picker, posted as its id from a hidden input.
+
+    It resolves ids against `offered`, the deals the formset looked up in one query for every
+    row: a row never queries on its own. An id that is not offered (closed, another rep's,
+    unknown or forged) is a form error.
+    """
+
+    widget = forms.HiddenInput(attrs={"data-deal-id": ""})
+    default_error_messages = {"invalid_choice": DEAL_NOT_OFFERED}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.offered: Mapping[int, Deal] = {}
+
+    def to_python(self, value: Any) -> Deal | None:
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        deal = self.offered.get(_deal_id(value) or 0)
+        if deal is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return deal
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        # As typed: a blank extra row is unchanged (and skipped), a forged one is checked.
+        return str(initial or "").strip() != str(data or "").strip()
+
+
+class DealLinkForm(forms.Form):
+    deal = DealPickField(required=False)
+    # The picker's text box: what was typed, or the picked deal's name. Only checked to catch a
+    # row where something was typed but no deal picked, so nothing is dropped silently.
+    search = forms.CharField(required=False, max_length=1_000, label="Deal")
     criticality = forms.ChoiceField(
         choices=RequestDeal.Criticality.choices, initial=RequestDeal.Criticality.IMPORTANT
     )
 
-    def __init__(self, *args: Any, deals: QuerySet[Deal], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, offered: Mapping[int, Deal], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        form_field(self, "deal", forms.ModelChoiceField).queryset = deals
+        form_field(self, "deal", DealPickField).offered = offered
+        self.offered = offered
+
+    @property
+    def picked_deal(self) -> Deal | None:
+        """The deal this row shows as chosen (submitted or saved), if it may be linked."""
+        value = self["deal"].value()
+        return self.offered.get(_deal_id(value) or 0)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        typed = has_visible_text(cleaned.get("search", ""))
+        if typed and cleaned.get("deal") is None and "deal" not in self.errors:
+            self.add_error("deal", DEAL_NOT_PICKED)
+        return cleaned
 
 
 # django-stubs makes these generic in the form or model; Django's take no subscript at runtime.
@@ -95,6 +190,31 @@ else:
 
 
 class BaseDealLinkFormSet(_DealLinkFormSetBase):
+    default_error_messages = {"too_many_forms": TOO_MANY_DEAL_ROWS}
+
+    def __init__(self, *args: Any, deals: QuerySet[Deal], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deals = deals
+
+    @cached_property
+    def offered(self) -> dict[int, Deal]:
+        """The deals the rows name (submitted, or saved when editing) that may be linked,
+        by id: one query for all the rows, none when no row names a deal."""
+        if self.is_bound:
+            values = [
+                self.data.get(f"{self.add_prefix(index)}-deal")
+                for index in range(self.total_form_count())
+            ]
+        else:
+            values = [row.get("deal") for row in self.initial or []]
+        ids = {deal_id for deal_id in map(_deal_id, values) if deal_id is not None}
+        if not ids:
+            return {}
+        return {deal.pk: deal for deal in self.deals.filter(pk__in=ids)}
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return super().get_form_kwargs(index) | {"offered": self.offered}
+
     def clean(self) -> None:
         if any(self.errors):
             return
@@ -116,13 +236,17 @@ class BaseDealLinkFormSet(_DealLinkFormSetBase):
         ]
 
 
-DealLinkFormSet = forms.formset_factory(
-    DealLinkForm,
-    formset=BaseDealLinkFormSet,
-    extra=3,
-    max_num=MAX_DEAL_ROWS,
-    validate_max=True,
-    absolute_max=MAX_DEAL_ROWS,
+# formset_factory's class subclasses BaseDealLinkFormSet; its stub says BaseFormSet only.
+DealLinkFormSet = cast(
+    "type[BaseDealLinkFormSet]",
+    forms.formset_factory(
+        DealLinkForm,
+        formset=BaseDealLinkFormSet,
+        extra=3,
+        max_num=MAX_DEAL_ROWS,
+        validate_max=True,
+        absolute_max=MAX_DEAL_ROWS,
+    ),
 )
 
 
@@ -135,15 +259,9 @@ def deal_link_formset(
             {"deal": link.deal_id, "criticality": link.criticality}
             for link in request.deal_links.order_by("id")
         ]
-    formset = DealLinkFormSet(
-        data,
-        initial=initial,
-        prefix="deals",
-        form_kwargs={"deals": deals_for(user=user, request=request)},
+    return DealLinkFormSet(
+        data, initial=initial, prefix="deals", deals=deals_for(user=user, request=request)
     )
-    # formset_factory's class subclasses BaseDealLinkFormSet; its stub says BaseFormSet only.
-    assert isinstance(formset, BaseDealLinkFormSet)
-    return formset
 
 
 class CommentForm(forms.Form):

@@ -12,7 +12,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import allowed_to
 from accounts.http import AuthenticatedHttpRequest
@@ -23,14 +23,17 @@ from budgets.selectors import company_today, quarter_current
 from config.forms import add_service_errors, errors_text
 from feature_requests import selectors, services
 from feature_requests.forms.requests import (
+    DEAL_PICK_LIMIT,
     AcceptForm,
     BaseDealLinkFormSet,
     CommentForm,
+    DealSearchForm,
     DeclineForm,
     EstimateForm,
     MergeForm,
     RequestForm,
     deal_link_formset,
+    deals_matching,
 )
 from feature_requests.models import FeatureRequest
 
@@ -39,6 +42,7 @@ PAGE_SIZE = 50
 MERGE_SUGGESTIONS = 500
 LIST_TEMPLATE = "feature_requests/requests/list.html"
 FORM_TEMPLATE = "feature_requests/requests/form.html"
+DEAL_OPTIONS_TEMPLATE = f"{FORM_TEMPLATE}#deal-options"
 DETAIL_TEMPLATE = "feature_requests/requests/detail.html"
 TRIAGE_TEMPLATE = "feature_requests/requests/triage.html"
 ESTIMATES_TEMPLATE = "feature_requests/requests/estimates.html"
@@ -165,6 +169,24 @@ def request_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # The heading names the saved title, not the one being typed.
     saved = FeatureRequest.objects.get(pk=feature.pk)
     return _request_form_page(request, form, formset, saved)
+
+
+@allowed_to(Action.SUBMIT_REQUEST)
+@require_safe
+def deal_pick(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The request form's deal picker: the deals the user may link whose name or customer
+    matches `q`, at most DEAL_PICK_LIMIT, as the options of its list (an htmx fragment)."""
+    form = DealSearchForm(request.GET)
+    if not form.is_valid():
+        return render(request, DEAL_OPTIONS_TEMPLATE, {"problem": errors_text(form)}, status=400)
+    text = form.cleaned_data["q"]
+    # One more than shown, to say when typing more would narrow the list.
+    deals = deals_matching(user=request.user, text=text, limit=DEAL_PICK_LIMIT + 1) if text else []
+    return render(
+        request,
+        DEAL_OPTIONS_TEMPLATE,
+        {"q": text, "deals": deals[:DEAL_PICK_LIMIT], "more": len(deals) > DEAL_PICK_LIMIT},
+    )
 
 
 def _detail_page(

@@ -55,15 +55,18 @@ def test_it_shows_the_form_with_the_current_quarter_and_the_reps_own_deals(
     html = response.text
     assert "Not a solution" in html
     assert f'<option value="{quarter.pk}" selected>{quarter.label}</option>' in html
-    assert "Acme: Renewal" in html
-    assert "Not yours" not in html
     assert html.count('name="deals-0-deal"') == 1 and 'name="deals-2-deal"' in html
+    # The deals are offered by the picker as the rep types, not listed in the page.
+    assert "Acme: Renewal" not in html
+    picked = client.get(reverse("requests:deal_pick"), {"q": "acme"}).text
+    assert "Acme: Renewal" in picked
+    assert "Not yours" not in picked
 
 
 def test_it_offers_a_leader_every_open_deal(client, leader, rep, acme, deal):
     Deal.objects.create(customer=acme, name="Lost one", amount=1, owner=rep, stage="closed_lost")
     client.force_login(leader)
-    html = client.get(reverse("requests:request_create")).text
+    html = client.get(reverse("requests:deal_pick"), {"q": "acme"}).text
     assert "Acme: Renewal" in html
     assert "Lost one" not in html
 
@@ -403,7 +406,7 @@ def test_it_offers_a_rep_only_their_open_deals(client, rep, acme, deal, quarter)
     Deal.objects.create(customer=acme, name="Won", amount=5, owner=rep, stage="closed_won")
     lost = Deal.objects.create(customer=acme, name="Lost", amount=5, owner=rep, stage="closed_lost")
     client.force_login(rep)
-    html = client.get(reverse("requests:request_create")).text
+    html = client.get(reverse("requests:deal_pick"), {"q": "acme"}).text
     assert "Acme: Renewal" in html
     assert "Acme: Won" not in html and "Acme: Lost" not in html
     # Nor can a forged form link one.

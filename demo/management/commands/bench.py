@@ -18,6 +18,7 @@ from django.db import transaction
 
 from demo import bench_budget as budget_bench
 from demo import bench_ranking as ranking_bench
+from demo import bench_requests as requests_bench
 from demo import bench_review as review_bench
 
 
@@ -38,6 +39,7 @@ class Command(BaseCommand):
             results |= ranking_bench.run(repeat=repeat, say=say)
             results |= budget_bench.run(repeat=repeat, say=say)
             results |= review_bench.run(repeat=repeat, say=say)
+            results |= requests_bench.run(repeat=repeat, say=say)
             transaction.set_rollback(True)  # nothing the benchmark made survives it
         self.stdout.write(_json_dumps(results))
 
