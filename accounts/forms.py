@@ -1,13 +1,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.contrib.auth.tokens import PasswordResetTokenGenerator, default_token_generator
-from django.http import HttpRequest
+from django.contrib.auth.forms import AuthenticationForm
 
 from accounts.notifications import EMAIL_CHOICES
-from accounts.tasks import send_password_reset_email
-from config.celery import enqueue
 
 
 class LoginForm(AuthenticationForm):
@@ -18,30 +14,6 @@ class LoginForm(AuthenticationForm):
         "invalid_login": "That e-mail and password do not match an account. Check both and try again.",
         "inactive": "This account is disabled. Ask an admin to re-enable it.",
     }
-
-
-class QueuedPasswordResetForm(PasswordResetForm):
-    """Django's reset form, with the e-mail sent by a Celery task instead of in the request.
-
-    `save` takes Django's arguments; the task renders its own templates and makes the token
-    when it sends, so only the domain and the scheme are passed on.
-    """
-
-    def save(
-        self,
-        domain_override: str | None = None,
-        subject_template_name: str = "registration/password_reset_subject.txt",
-        email_template_name: str = "registration/password_reset_email.html",
-        use_https: bool = False,
-        token_generator: PasswordResetTokenGenerator = default_token_generator,
-        from_email: str | None = None,
-        request: HttpRequest | None = None,
-        html_email_template_name: str | None = None,
-        extra_email_context: dict[str, str] | None = None,
-    ) -> None:
-        domain = domain_override or (request.get_host() if request else "localhost")
-        for user in self.get_users(self.cleaned_data["email"]):
-            enqueue(send_password_reset_email, user.pk, domain, use_https)
 
 
 class NotificationEmailForm(forms.Form):

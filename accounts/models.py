@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 
@@ -159,3 +160,22 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"To {self.user}: {self.message}"
+
+
+class PasswordResetRequest(models.Model):
+    """One "forgot my password" request, kept while it counts against the limits per e-mail
+    address and per client (accounts.services.password_reset_request). The address is kept as
+    a keyed digest: an address that has no account is counted the same, and not stored."""
+
+    email_digest = models.CharField(max_length=64)
+    client = models.GenericIPAddressField()
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email_digest", "at"], name="reset_requests_by_email"),
+            models.Index(fields=["client", "at"], name="reset_requests_by_client"),
+        ]
+
+    def __str__(self) -> str:
+        return f"reset requested from {self.client} at {self.at:%Y-%m-%d %H:%M}"

@@ -24,6 +24,7 @@ urlpatterns = [
         auth_views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    path("sign-out-everywhere/", views.sign_out_everywhere_view, name="sign_out_everywhere"),
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("notifications/email/", views.notification_emails, name="notification_emails"),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -9,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.forms import LoginForm, NotificationEmailForm, QueuedPasswordResetForm
+from accounts.forms import LoginForm, NotificationEmailForm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Notification
 from accounts.notifications import (
@@ -17,6 +18,8 @@ from accounts.notifications import (
     notification_emails_choose,
     notifications_mark_read,
 )
+from accounts.services import ResetLimited, password_reset_request
+from accounts.sessions import sign_out_everywhere
 from config.celery import QueueUnavailable
 
 NOTIFICATIONS_PER_PAGE = 50
@@ -28,22 +31,42 @@ class LoginView(auth_views.LoginView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    form_class = QueuedPasswordResetForm
+    """Django's "forgot my password" page; the e-mail goes out from a task, and requests are
+    limited per address and per client (accounts.services.password_reset_request)."""
+
+    form_class = PasswordResetForm
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         try:
-            return super().form_valid(form)
+            password_reset_request(
+                email=form.cleaned_data["email"],
+                client=get_client_ip_address(self.request) or "0.0.0.0",  # noqa: S104
+                domain=self.request.get_host(),
+                use_https=self.request.is_secure(),
+            )
+        except ResetLimited as limit:
+            return self._again(form, str(limit), status=429)
         except QueueUnavailable:
-            messages.error(
-                self.request,
-                "We could not queue the e-mail just now. Please try again in a few minutes.",
-            )
-            return render(
-                self.request,
-                self.get_template_names(),
-                self.get_context_data(form=form),
-                status=503,
-            )
+            message = "We could not queue the e-mail just now. Please try again in a few minutes."
+            return self._again(form, message, status=503)
+        return redirect(self.get_success_url())
+
+    def _again(self, form: PasswordResetForm, message: str, *, status: int) -> HttpResponse:
+        messages.error(self.request, message)
+        context = self.get_context_data(form=form)
+        return render(self.request, self.get_template_names(), context, status=status)
+
+
+@login_required
+@require_POST
+def sign_out_everywhere_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """End every other session of the user (a lost phone, a shared computer); this one stays."""
+    sign_out_everywhere(request.user, keep=request)
+    messages.success(
+        request,
+        "Signed out everywhere else: every other browser and device has to sign in again.",
+    )
+    return redirect("password_change")
 
 
 @login_required

@@ -14,6 +14,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.sso import socialaccount_providers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     # Forcerank's own apps, lowest layer first: each imports only the ones above it here
     # (an import-linter contract in pyproject.toml checks it).
     "config",
@@ -160,15 +163,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Logins that resist guessing (django-axes): after AXES_FAILURE_LIMIT wrong passwords in a
-# row for one account, or from one address, sign-in is refused for the cool-off, the right
-# password included; the page says so without saying whether the account exists.
+# Logins that resist guessing (django-axes, accounts/lockout.py): after AXES_FAILURE_LIMIT
+# wrong passwords for one account, or AXES_ADDRESS_FAILURE_LIMIT from one address, sign-in is
+# refused for the cool-off, the right password included; the page never says whether the
+# account exists.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "50"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # in this order: accounts.lockout
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Tries during a lock do not lengthen it: it ends AXES_COOLOFF_TIME after it began.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False  # accounts logs each lockout itself, in one line
@@ -184,6 +192,22 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_EMAIL_NOTIFICATIONS = False
+ACCOUNT_ADAPTER = "people.sso_adapter.AccountAdapter"
+
+# Company sign-in (single sign-on): identity providers from the environment (config/sso.py,
+# README "Company sign-in (SSO)"). The people app decides who may sign in and with which
+# role (its adapter); allauth runs the protocol: state and PKCE for OpenID Connect, signed
+# assertions for SAML. Only its SSO views are mounted, under /sso/.
+SOCIALACCOUNT_PROVIDERS = socialaccount_providers(
+    os.environ.get("SSO_OIDC_PROVIDERS", ""), os.environ.get("SSO_SAML_PROVIDERS", "")
+)
+SOCIALACCOUNT_ADAPTER = "people.sso_adapter.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False  # a sign-in starts with a POST (CSRF), never a link
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # the people app links existing people itself
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -289,5 +313,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # django-axes narrates every sign-in at INFO; its warnings (and accounts.lockout's one
+        # line per lockout, on "forcerank.security") are what an operator needs.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -100,3 +100,51 @@ def test_it_says_so_when_the_queue_is_unreachable(client, make_user, transaction
     assert response.status_code == 503
     assert "could not queue the e-mail" in response.text
     assert mail.outbox == []
+
+
+def ask_reset(client, email: str, address: str = "10.1.1.1"):
+    return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=address)
+
+
+def test_it_limits_reset_emails_per_address(client, make_user, django_capture_on_commit_callbacks):
+    make_user(Role.SALES_REP, email="rep@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            assert ask_reset(client, "rep@example.com", f"10.1.1.{n}").status_code == 302
+        refused = ask_reset(client, "REP@example.com", "10.1.1.99")
+    assert refused.status_code == 429
+    assert "asked for several times in the last hour" in refused.text
+    assert len(mail.outbox) == 3
+
+
+def test_it_limits_reset_requests_per_client(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(20):
+            assert ask_reset(client, f"someone{n}@example.com").status_code == 302
+        refused = ask_reset(client, "one.more@example.com")
+    assert refused.status_code == 429
+    assert "from your network" in refused.text
+    assert ask_reset(client, "one.more@example.com", address="10.2.2.2").status_code == 302
+
+
+def test_known_and_unknown_addresses_take_the_same_path(
+    client, make_user, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """The lookup happens in the task: the request does the same queries for both."""
+    from accounts.models import PasswordResetRequest
+
+    make_user(Role.SALES_REP, email="rep@example.com")
+    counts = []
+    for email in ("rep@example.com", "nobody@example.com"):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            response = ask_reset(client, email, address=f"10.3.3.{len(counts)}")
+        assert response.status_code == 302
+        counts.append([q["sql"].split(" ")[0] for q in queries.captured_queries])
+    assert counts[0] == counts[1]
+    assert PasswordResetRequest.objects.count() == 2
+    assert all(
+        "rep@example.com" not in row.email_digest for row in PasswordResetRequest.objects.all()
+    )

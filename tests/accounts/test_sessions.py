@@ -39,3 +39,20 @@ def test_a_deactivated_person_is_signed_out_on_their_next_request(cast):
     user.is_active = False
     user.save(update_fields=["is_active"])
     assert is_signed_out(client)
+
+
+def test_a_person_signs_out_everywhere_else_from_their_password_page(cast):
+    user = cast[Role.PRODUCT_LEADER]
+    here, elsewhere = signed_in(user), signed_in(user)
+    page = here.get(reverse("password_change")).text
+    assert "Sign out everywhere else" in page
+    response = here.post(reverse("sign_out_everywhere"), follow=True)
+    assert "Signed out everywhere else" in response.text
+    assert not is_signed_out(here)
+    assert is_signed_out(elsewhere)
+
+
+def test_signing_out_everywhere_is_a_post(cast):
+    client = signed_in(cast[Role.SALES_REP])
+    assert client.get(reverse("sign_out_everywhere")).status_code == 405
+    assert not is_signed_out(client)
