@@ -100,7 +100,6 @@ def request_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "status": status,
             "statuses": Status.choices,
             "mine": request.user.role == Role.SALES_REP,
-            "may_submit": can(request.user, Action.SUBMIT_REQUEST),
         },
     )
 
@@ -198,8 +197,6 @@ def _detail_page(
     context: dict[str, Any] = {
         "feature": feature,
         "detail": selectors.request_detail(request=feature),
-        "may_edit": can(user, Action.EDIT_REQUEST, feature),
-        "may_comment": can(user, Action.COMMENT, feature),
         "may_triage": may_triage,
         "comment_form": forms.get("comment_form") or CommentForm(),
     }
