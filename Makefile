@@ -19,10 +19,11 @@ export DATABASE_URL CELERY_BROKER_URL
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format migrations-check chromium services deps lock bench clean
+.PHONY: help run sso-mock test lint format migrations-check chromium services deps lock bench clean
 
 help:
 	@echo "make run    install, migrate, load the demo company and serve http://$(ADDRESS)"
+	@echo "make sso-mock  a local identity provider for trying company sign-in (see README)"
 	@echo "make test   install what the tests need, lint, check migrations, run every test"
 	@echo "            (CI=true: against PostgreSQL and Redis, started if needed, and Chromium)"
 	@echo "make lock   recompile requirements*.lock from pyproject.toml (needs network)"
@@ -53,6 +54,13 @@ run: $(VENV)/.run-deps
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
 	DEBUG=1 SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(ADDRESS)
+
+# A local OpenID Connect provider for trying company sign-in (people/management/commands/
+# sso_mock.py); it prints the SSO_OIDC_PROVIDERS value to start `make run` with.
+sso-mock: $(VENV)/.dev-deps
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py sso_mock
 
 # pytest's exit code 5 means it collected no test: a failure, never a pass.
 test: deps lint migrations-check

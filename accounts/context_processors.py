@@ -23,6 +23,7 @@ NAVIGATION = [
     ("Roadmap", "commitments:roadmap", Action.VIEW_BUDGET),
     ("Customers", "requests:customer_list", Action.VIEW_CUSTOMERS),
     ("Quarters", "budgets:quarter_list", Action.VIEW_QUARTERS),
+    ("People", "people:person_list", Action.MANAGE_PEOPLE),
     ("Settings", "budgets:settings", Action.EDIT_SETTINGS),
 ]
 

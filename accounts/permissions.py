@@ -37,6 +37,7 @@ class Action(StrEnum):
     PROPOSE_SWAP = "commitments.propose_swap"
     VIEW_REVIEWS = "reviews.view"
     RUN_REVIEW = "reviews.run"  # prepare a review now, record decisions and notes, mark it held
+    MANAGE_PEOPLE = "people.manage"  # the People page: invite, change, deactivate, reactivate
 
 
 EVERYONE = frozenset(Role)
@@ -64,6 +65,7 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     Action.PROPOSE_SWAP: frozenset({Role.SALES_LEADER}),
     Action.VIEW_REVIEWS: frozenset({Role.SALES_LEADER, Role.PRODUCT_LEADER, Role.PRODUCT_MANAGER}),
     Action.RUN_REVIEW: frozenset({Role.SALES_LEADER, Role.PRODUCT_LEADER}),
+    Action.MANAGE_PEOPLE: frozenset(),
 }
 
 DENIED_MESSAGES: dict[Action, str] = {
@@ -82,6 +84,7 @@ DENIED_MESSAGES: dict[Action, str] = {
     Action.PROPOSE_SWAP: "Only sales leaders propose swaps.",
     Action.VIEW_REVIEWS: "The weekly review is for sales and product leadership and product managers.",
     Action.RUN_REVIEW: "Only sales and product leaders prepare the weekly review and record its minutes.",
+    Action.MANAGE_PEOPLE: "Only admins invite, change, deactivate and reactivate people.",
 }
 
 

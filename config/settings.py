@@ -145,6 +145,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a sign-in while its account or address is locked out (django-axes).
     "axes.backends.AxesStandaloneBackend",
+    # Then: refuses a password for an address of an SSO-only e-mail domain (the people app).
+    "people.backends.SsoOnlyDomainBackend",
     "django.contrib.auth.backends.ModelBackend",
     # Company single sign-on (django-allauth's OpenID Connect and SAML; the people app).
     "allauth.account.auth_backends.AuthenticationBackend",

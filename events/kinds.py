@@ -35,3 +35,6 @@ class Kind(StrEnum):
     SETTINGS_CHANGED = "settings.changed"
     # reviews
     REVIEW_READY = "review.ready"
+    # people: company sign-in
+    PERSON_PROVISIONED = "person.provisioned"
+    PERSON_SSO_UPDATED = "person.sso_updated"

@@ -13,6 +13,6 @@ class FeatureRequestsConfig(AppConfig):
     verbose_name = "Requests"
 
     def ready(self) -> None:
-        # Registers the object permission rules, and the subscribers that turn request
-        # events into notices.
-        from feature_requests import permissions, subscribers  # noqa: F401
+        # Registers the object permission rules, the subscribers that turn request events
+        # into notices, and what a person holds here (the People page's open items).
+        from feature_requests import people, permissions, subscribers  # noqa: F401

@@ -303,3 +303,81 @@ def random_mover() -> Callable[..., Callable[[], int]]:
         return job
 
     return mover
+
+
+class MockIdentityProvider:
+    """A real OpenID Connect provider on 127.0.0.1 (oidc-provider-mock), for company sign-in."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def set_user(self, sub: str, **claims: object) -> None:
+        """The claims the provider sends for `sub` (e-mail, name, groups, …) from now on."""
+        import requests
+
+        requests.put(f"{self.url}/users/{sub}", json=claims, timeout=5).raise_for_status()
+
+    def authorize(self, authorize_url: str, sub: str) -> str:
+        """Sign in as `sub` on the provider's own page (its form, posted as a browser would);
+        returns where the provider sends the browser back to."""
+        import requests
+
+        page = requests.get(authorize_url, timeout=5)
+        assert page.status_code == 200 and 'name="sub"' in page.text, page.text[:500]
+        answer = requests.post(authorize_url, data={"sub": sub}, allow_redirects=False, timeout=5)
+        assert answer.status_code == 302, answer.text[:500]
+        return answer.headers["Location"]
+
+    def sign_in(self, client, sub: str, *, provider_id: str = "acme", follow: bool = True):
+        """The whole sign-in with Django's test client: the button's POST, the provider's form,
+        the callback (following Forcerank's redirects after it)."""
+        from django.urls import reverse
+
+        start = client.post(
+            reverse("openid_connect_login", kwargs={"provider_id": provider_id}), {"next": ""}
+        )
+        assert start.status_code == 302, start.content[:500]
+        assert start.url.startswith(f"{self.url}/oauth2/authorize?"), start.url
+        return client.get(self.authorize(start.url, sub), follow=follow)
+
+
+@pytest.fixture
+def oidc_idp() -> Iterator[MockIdentityProvider]:
+    """An OpenID Connect provider served from a thread on 127.0.0.1 for the test."""
+    import threading
+    import warnings
+
+    from werkzeug.serving import make_server
+
+    with warnings.catch_warnings():  # authlib, inside it, warns about its own deprecations
+        warnings.simplefilter("ignore")
+        from oidc_provider_mock import app as provider_app
+
+    server = make_server("127.0.0.1", 0, provider_app(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield MockIdentityProvider(f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+
+
+@pytest.fixture
+def sso_provider(settings, oidc_idp) -> MockIdentityProvider:
+    """Company sign-in configured as SSO_OIDC_PROVIDERS would: provider "acme" ("Acme SSO"),
+    the mock provider above."""
+    import json
+
+    from config.sso import socialaccount_providers
+
+    entry = {
+        "id": "acme",
+        "name": "Acme SSO",
+        "issuer": oidc_idp.url,
+        "client_id": "forcerank-tests",
+        "secret": "tests-only-secret",
+    }
+    settings.SOCIALACCOUNT_PROVIDERS = socialaccount_providers(json.dumps([entry]), "")
+    return oidc_idp

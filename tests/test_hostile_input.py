@@ -81,6 +81,8 @@ def assert_refused(response) -> None:
         "/swaps/new/?quarter=%00",
         "/requests/?q=abc%00def",
         "/deals/pick/?q=abc%00def",
+        "/people/?q=abc%00def",
+        "/people/?role=%00&status=active",
         "/board/{label}/?quarter=%01",  # other control characters are as unusable
         "/board/{label}%0A/",  # in an address, even a line break
     ],
@@ -270,3 +272,101 @@ def test_pages_that_answer_htmx_with_a_fragment_vary_on_it(client, cast, quarter
     for headers in ({}, {"HX-Request": "true"}):
         response = client.get(url, headers=headers)
         assert "HX-Request" in response["Vary"], headers
+
+
+def test_it_refuses_nul_in_an_invitation_and_invites_nobody(admin_client):
+    from accounts.models import User
+
+    response = admin_client.post(
+        reverse("people:person_invite"),
+        {"full_name": "Nina\x00New", "email": "nina@example.com", "role": "product_manager"},
+    )
+    assert_refused(response)
+    assert not User.objects.filter(email="nina@example.com").exists()
+
+
+@pytest.mark.parametrize("blank", INVISIBLE, ids=ascii)
+def test_it_refuses_an_invisible_name_for_a_person(admin_client, cast, blank):
+    rep = cast[Role.SALES_REP]
+    response = admin_client.post(
+        reverse("people:person_detail", args=[rep.pk]),
+        {"full_name": blank, "role": "sales_rep", "manager": rep.manager_id},
+    )
+    assert response.status_code == 400
+    group = response.text.split('name="full_name"')[0].rsplit('<div class="field', 1)[1]
+    assert "Enter the person&#x27;s name." in group
+    rep.refresh_from_db()
+    assert rep.full_name == "Ray Rep"
+
+
+# --- Company sign-in: what an identity provider's answer (or a forger) can send -------------
+
+
+@pytest.fixture
+def sso_providers(settings):
+    import json
+
+    from config.sso import socialaccount_providers
+
+    settings.SOCIALACCOUNT_PROVIDERS = socialaccount_providers(
+        json.dumps(
+            [{"id": "acme", "name": "Acme", "issuer": "https://sso.acme.test", "client_id": "x"}]
+        ),
+        json.dumps(
+            [
+                {
+                    "id": "acme-saml",
+                    "name": "Acme SAML",
+                    "entity_id": "https://sso.acme.test/saml",
+                    "sso_url": "https://sso.acme.test/saml/login",
+                    "x509cert": "MIIC",
+                }
+            ]
+        ),
+    )
+
+
+@pytest.mark.usefixtures("sso_providers")
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?code=abc&state=" + "x" * 5000,
+        "?code=%E2%80%AE&state=%F0%9F%98%80",
+        "?state=abc&state=def&code=1&code=2",
+        "?error=access_denied&error_description=%3Cscript%3Ealert(1)%3C/script%3E",
+        "?error=server_error&error_description=%3Cscript%3E",
+    ],
+)
+def test_it_refuses_a_forged_sign_in_answer_with_a_page_not_a_500(client, query):
+    client.raise_request_exception = False
+    response = client.get(reverse("openid_connect_callback", args=["acme"]) + query, follow=True)
+    assert response.status_code in (200, 400)  # the login page (cancelled), or a refusal
+    assert "<script>" not in response.text
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.usefixtures("sso_providers")
+@pytest.mark.parametrize(
+    "saml_response",
+    [
+        "not base64 at all %%%",
+        "PHA+bm90IFNBTUw8L3A+",  # <p>not SAML</p>
+        # An external entity (XXE): read nothing, resolve nothing.
+        "PD94bWwgdmVyc2lvbj0iMS4wIj8+PCFET0NUWVBFIHIgWzwhRU5USVRZIHggU1lTVEVNICJmaWxlOi8vL2V0Yy9wYXNzd2QiPl0+PHI+Jng7PC9yPg==",
+        "",
+    ],
+)
+def test_it_refuses_a_malformed_saml_response_with_a_page_not_a_500(client, saml_response):
+    client.raise_request_exception = False
+    consumed = client.post(reverse("saml_acs", args=["acme-saml"]), {"SAMLResponse": saml_response})
+    response = client.get(consumed.url)
+    assert response.status_code == 400
+    assert "root:" not in response.text
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("provider_id", ["..", "acme%2F..", "ACME", "%C3%A9", "a" * 300])
+def test_it_answers_404_to_a_provider_id_that_is_none(client, sso_providers, provider_id):
+    client.raise_request_exception = False
+    response = client.post(f"/sso/oidc/{provider_id}/login/")
+    assert response.status_code == 404

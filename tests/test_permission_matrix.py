@@ -59,6 +59,10 @@ URLS = {
     "reviews:review_markdown": "review",
     "reviews:review_meeting": "review",
     "reviews:review_mark_held": "review",  # the confirmation step
+    "people:person_list": None,
+    "people:person_invite": None,
+    "people:person_detail": "person",
+    "people:person_deactivate": "person",  # the confirmation step
 }
 # POST-only actions: an empty POST is bad input (400) for those allowed, 403 for the rest.
 POST_URLS = {
@@ -80,6 +84,11 @@ POST_URLS = {
     "reviews:review_prepare": None,
     "reviews:review_mark_held": "review",
     "reviews:review_refresh": "review",
+    "people:person_invite": None,
+    "people:person_detail": "person",
+    "people:person_deactivate": "person",
+    "people:person_reactivate": "person",
+    "people:person_invitation_send": "person",
 }
 ACTED = "acted or refused the empty input"  # 302 or 400: anything but 403 and 5xx
 
@@ -145,6 +154,10 @@ EXPECTED = {
     "reviews:review_markdown": REVIEWERS,
     "reviews:review_meeting": roles(Role.SALES_LEADER, Role.PRODUCT_LEADER),
     "reviews:review_mark_held": roles(Role.SALES_LEADER, Role.PRODUCT_LEADER),
+    "people:person_list": ADMINS,
+    "people:person_invite": ADMINS,
+    "people:person_detail": ADMINS,
+    "people:person_deactivate": ADMINS,
 }
 EXPECTED_POST = {
     "requests:comment_create": roles(*Role, ok=400),
@@ -165,6 +178,11 @@ EXPECTED_POST = {
     "reviews:review_prepare": roles(Role.SALES_LEADER, Role.PRODUCT_LEADER, ok=302),
     "reviews:review_mark_held": roles(Role.SALES_LEADER, Role.PRODUCT_LEADER, ok=ACTED),
     "reviews:review_refresh": roles(Role.SALES_LEADER, Role.PRODUCT_LEADER, ok=ACTED),
+    "people:person_invite": roles(ok=400),
+    "people:person_detail": roles(ok=400),
+    "people:person_deactivate": roles(ok=302),  # the reason is optional: the rep is deactivated
+    "people:person_reactivate": roles(ok=400),  # the rep is active already
+    "people:person_invitation_send": roles(ok=400),  # the rep has set a password
 }
 
 # Pages anybody may see: logging in and recovering a password, and the health check.
@@ -178,6 +196,17 @@ PUBLIC = {
     "healthz",
 }
 SIGNED_IN_ACCOUNT_PAGES = {"password_change", "password_change_done"}
+# Company sign-in (people/sso_urls.py): the same answer for everyone, signed in or not, with
+# the providers of `sso_providers` below: url name -> (its argument, the status of a GET).
+SSO_URLS = {
+    "openid_connect_login": ("acme", 200),  # the "Continue to …" button; a sign-in is a POST
+    "openid_connect_callback": ("acme", 400),  # no sign-in of this browser to finish
+    "saml_login": ("acme-saml", 200),
+    "saml_acs": ("acme-saml", 302),  # on to finishing, where the session cookie is sent
+    "saml_finish_acs": ("acme-saml", 400),
+    "saml_sls": ("acme-saml", 400),  # no logout request
+    "saml_metadata": ("acme-saml", 200),  # Forcerank's SAML metadata, for the IdP's admin
+}
 
 
 def named_routes(resolver=None, namespace: str = "") -> set[str]:
@@ -241,6 +270,7 @@ def objects(cast, quarter):
         "request": request,
         "commitment": commitment,
         "swap": swap,
+        "person": cast[Role.SALES_REP],
     }
 
 
@@ -266,7 +296,7 @@ def check(response, expected) -> None:
 
 
 def test_it_covers_every_named_url():
-    covered = set(EXPECTED) | set(EXPECTED_POST) | PUBLIC | SIGNED_IN_ACCOUNT_PAGES
+    covered = set(EXPECTED) | set(EXPECTED_POST) | PUBLIC | SIGNED_IN_ACCOUNT_PAGES | set(SSO_URLS)
     assert named_routes() == covered, "add new URLs to the permission matrix"
 
 
@@ -342,6 +372,10 @@ def test_it_lets_admins_into_every_django_admin_page(client, cast, quarter):
         "/admin/feature_requests/rankevent/",
         "/admin/reviews/weeklyreview/",
         "/admin/reviews/reviewnote/",
+        "/admin/people/grouprole/",
+        "/admin/people/grouprole/add/",
+        "/admin/people/ssoonlydomain/",
+        "/admin/people/ssoonlydomain/add/",
     ]:
         assert client.get(path).status_code == 200, path
 
@@ -351,7 +385,9 @@ def test_it_lets_admins_into_every_django_admin_page(client, cast, quarter):
 # a NUL that reached a query answered 500).
 PATH_ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")
 # Valid arguments for the account pages that take some (their values do not matter here).
-PUBLIC_ARGS = {"password_reset_confirm": ["MQ", "set-password"]}
+PUBLIC_ARGS = {"password_reset_confirm": ["MQ", "set-password"]} | {
+    name: [argument] for name, (argument, _) in SSO_URLS.items()
+}
 
 
 def valid_url(url_name: str, objects: dict) -> str:
@@ -361,7 +397,9 @@ def valid_url(url_name: str, objects: dict) -> str:
     return url_for(url_name, kind, objects)
 
 
-ALL_URLS = sorted(set(EXPECTED) | set(EXPECTED_POST) | PUBLIC | SIGNED_IN_ACCOUNT_PAGES)
+ALL_URLS = sorted(
+    set(EXPECTED) | set(EXPECTED_POST) | PUBLIC | SIGNED_IN_ACCOUNT_PAGES | set(SSO_URLS)
+)
 
 
 def nul_in_each_argument(url: str) -> list[str]:
@@ -411,3 +449,41 @@ def test_it_walks_every_path_argument():
         "/reviews/2026-Q4%00/2026-11-23/",
         "/reviews/2026-Q4/2026-11-23%00/",
     ]
+
+
+@pytest.fixture
+def sso_providers(settings) -> None:
+    """One OpenID Connect and one SAML provider; nothing here reaches either."""
+    import json
+
+    from config.sso import socialaccount_providers
+
+    settings.SOCIALACCOUNT_PROVIDERS = socialaccount_providers(
+        json.dumps(
+            [{"id": "acme", "name": "Acme", "issuer": "https://sso.acme.test", "client_id": "x"}]
+        ),
+        json.dumps(
+            [
+                {
+                    "id": "acme-saml",
+                    "name": "Acme SAML",
+                    "entity_id": "https://sso.acme.test/saml",
+                    "sso_url": "https://sso.acme.test/saml/login",
+                    "x509cert": "MIIC",
+                }
+            ]
+        ),
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("sso_providers")
+@pytest.mark.parametrize("url_name", sorted(SSO_URLS))
+@pytest.mark.parametrize("role", ROLES, ids=str)
+def test_it_gives_everyone_the_same_company_sign_in_pages(client, cast, url_name, role):
+    if role != ANON:
+        client.force_login(cast[role])
+    argument, expected = SSO_URLS[url_name]
+    assert client.get(reverse(url_name, args=[argument])).status_code == expected
+    # An unknown provider is nobody's page.
+    assert client.get(reverse(url_name, args=["nobody"])).status_code == 404
