@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
@@ -74,3 +75,11 @@ def lockout_response(
         {"cooloff_minutes": minutes},
         status=settings.AXES_HTTP_RESPONSE_CODE,
     )
+
+
+def forget_failures(email: str) -> int:
+    """Clear an account's failed sign-ins (however its e-mail was typed): its owner just
+    proved they read its mail by setting a new password from a reset link, so the lock a
+    guesser caused must not keep them out. An address's own count stays."""
+    deleted, _ = AccessAttempt.objects.filter(username__iexact=email).delete()
+    return int(deleted)

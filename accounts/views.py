@@ -4,7 +4,7 @@ from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import LoginForm, NotificationEmailForm
 from accounts.http import AuthenticatedHttpRequest
+from accounts.lockout import forget_failures
 from accounts.models import Notification
 from accounts.notifications import (
     EMAIL_CHOICES,
@@ -55,6 +56,16 @@ class PasswordResetView(auth_views.PasswordResetView):
         messages.error(self.request, message)
         context = self.get_context_data(form=form)
         return render(self.request, self.get_template_names(), context, status=status)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's "set a new password" page from the reset e-mail; a password set here also
+    lifts the account's sign-in lock (accounts.lockout.forget_failures)."""
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        forget_failures(form.user.email)
+        return response
 
 
 @login_required

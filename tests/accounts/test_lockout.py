@@ -132,3 +132,20 @@ def test_passwords_are_stored_with_argon2(make_user):
         user = make_user(Role.SALES_REP, password="a-long-password-1")
         assert user.password.startswith("argon2$")
         assert user.check_password("a-long-password-1")
+
+
+def test_a_new_password_from_the_reset_email_lifts_the_lock(
+    client, dana, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    for _ in range(5):
+        sign_in(client, "dana@example.com", "wrong")
+    assert sign_in(client, "dana@example.com", RIGHT).status_code == 429
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("password_reset"), {"email": "Dana@example.com"})
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mail.outbox[0].body)
+    form_url = client.get(link.group(1)).url
+    client.post(form_url, {"new_password1": "a-new-start-42", "new_password2": "a-new-start-42"})
+    response = sign_in(Client(), "dana@example.com", "a-new-start-42")
+    assert response.status_code == 302
