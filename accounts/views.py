@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.forms import LoginForm, NotificationEmailForm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.lockout import forget_failures
-from accounts.models import Notification
+from accounts.models import Notification, User
 from accounts.notifications import (
     EMAIL_CHOICES,
     notification_emails_choose,
@@ -62,7 +62,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """Django's "set a new password" page from the reset e-mail; a password set here also
     lifts the account's sign-in lock (accounts.lockout.forget_failures)."""
 
-    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+    def form_valid(self, form: SetPasswordForm[User]) -> HttpResponse:
         response = super().form_valid(form)
         forget_failures(form.user.email)
         return response
