@@ -134,3 +134,12 @@ def test_it_lists_in_the_same_number_of_queries_for_5_or_65_people(
             SocialAccount.objects.create(user=person, provider="okta", uid=f"u{n}")
     with django_assert_num_queries(LIST_QUERIES):
         assert len(names(admin_client.get(URL))) == 50
+
+
+def test_it_links_the_sign_in_settings_admins_edit(client, cast):
+    client.force_login(cast[Role.ADMIN])
+    page = client.get(reverse("people:person_list")).text
+    for name in ("admin:people_grouprole_changelist", "admin:people_ssoonlydomain_changelist"):
+        url = reverse(name)
+        assert f'href="{url}"' in page
+        assert client.get(url).status_code == 200
