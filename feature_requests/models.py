@@ -159,6 +159,16 @@ class FeatureRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     estimated_at = models.DateTimeField(null=True, blank=True)
+    # The product manager who owns the request ("assigned to me"): set in triage or by
+    # product leaders; empty until someone is chosen.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_requests",
+        verbose_name="owning product manager",
+    )
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
     )
