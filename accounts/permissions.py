@@ -29,6 +29,9 @@ class Action(StrEnum):
     COMMENT = "requests.comment"
     TRIAGE = "requests.triage"
     ESTIMATE = "requests.estimate"
+    # Choose a request's owning product manager: product leaders on the request page, sales
+    # leaders while they triage it (feature_requests/permissions.py holds the object rule).
+    ASSIGN_OWNER = "requests.assign_owner"
     RANK = "ranking.move"
     VIEW_BUDGET = "budget.view"
     DECIDE = "commitments.decide"  # approve, decline, defer; decide swaps
@@ -57,6 +60,7 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     Action.COMMENT: EVERYONE,
     Action.TRIAGE: frozenset({Role.SALES_LEADER}),
     Action.ESTIMATE: frozenset({Role.PRODUCT_MANAGER}),
+    Action.ASSIGN_OWNER: frozenset({Role.PRODUCT_LEADER, Role.SALES_LEADER}),
     Action.RANK: frozenset({Role.SALES_LEADER}),
     Action.VIEW_BUDGET: EVERYONE,
     Action.DECIDE: frozenset({Role.PRODUCT_LEADER}),
@@ -77,6 +81,8 @@ DENIED_MESSAGES: dict[Action, str] = {
     Action.EDIT_REQUEST: "Only the rep who submitted a request edits it, and only until it is triaged.",
     Action.TRIAGE: "Only sales leaders triage requests.",
     Action.ESTIMATE: "Only product managers estimate requests.",
+    Action.ASSIGN_OWNER: "Only product leaders choose a request's owning product manager, "
+    "and sales leaders while they triage it.",
     Action.RANK: "Only sales leaders change the ranking.",
     Action.DECIDE: "Only product leaders commit, decline or defer requests and decide swaps.",
     Action.UPDATE_PROGRESS: "Only product managers report progress on commitments.",

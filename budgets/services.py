@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model
+from django.template.defaultfilters import pluralize
 
 from accounts.models import User
 from accounts.permissions import Action, require
@@ -182,8 +183,8 @@ def _check_budget_covers_spent(quarter: Quarter, old_budget: int, reason: str) -
         raise ValidationError(
             {
                 "below_spent_reason": ValidationError(
-                    f"This leaves a sales budget of {new_budget} points (now {old_budget}), "
-                    f"below the {spent} points already committed and charged: the remaining "
+                    f"This leaves a sales budget of {new_budget} point{pluralize(new_budget)} (now {old_budget}), "
+                    f"below the {spent} point{pluralize(spent)} already committed and charged: the remaining "
                     f"budget would be {new_budget - spent}. Give the reason to save it anyway.",
                     code=BELOW_SPENT,
                 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.template.defaultfilters import pluralize
+
 from accounts.notifications import notify
 from budgets.selectors import head_of_sales
 from events.kinds import Kind
@@ -23,7 +25,7 @@ def tell_the_head_of_sales(event: Event) -> None:
         users=[vp_sales],
         message=(
             f"The sales budget of {payload['quarter']} changed{by} from "
-            f"{payload['old_sales_budget']} to {payload['sales_budget']} points."
+            f"{payload['old_sales_budget']} to {payload['sales_budget']} point{pluralize(payload['sales_budget'])}."
             + (f" Reason: {payload['reason']}" if payload.get("reason") else "")
         ),
         url=f"/quarters/{payload['quarter']}/",

@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import allowed_to
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action
-from budgets import selectors, services
+from budgets import selectors, services, spending
 from budgets.forms import CompanySettingsForm, QuarterEditForm, QuarterForm
 from budgets.models import CompanySettings, Quarter
 from config.forms import add_service_errors
@@ -40,6 +41,7 @@ def quarter_detail(request: AuthenticatedHttpRequest, label: str) -> HttpRespons
         {
             "quarter": quarter,
             "today": selectors.company_today(),
+            "remaining": quarter.sales_budget - spending.quarter_spent(quarter),
             "history": selectors.quarter_history(quarter=quarter),
         },
     )
@@ -70,7 +72,7 @@ def quarter_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{quarter.label} created: a sales budget of {quarter.sales_budget} points.",
+                f"{quarter.label} created: a sales budget of {quarter.sales_budget} point{pluralize(quarter.sales_budget)}.",
             )
             return redirect("budgets:quarter_detail", label=quarter.label)
     return _form_page(request, "budgets/quarter_form.html", {"form": form, "quarter": None})
@@ -98,7 +100,8 @@ def quarter_edit(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
             add_service_errors(form, error)
         else:
             messages.success(
-                request, f"{quarter.label} saved: a sales budget of {quarter.sales_budget} points."
+                request,
+                f"{quarter.label} saved: a sales budget of {quarter.sales_budget} point{pluralize(quarter.sales_budget)}.",
             )
             return redirect("budgets:quarter_detail", label=quarter.label)
     # Show the saved label in the heading, not the one being typed.

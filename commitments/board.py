@@ -6,9 +6,13 @@ budget: committed points, change costs and the live commitments shown above the 
 
 The board lists thousands of rows, so each row is a plain dict with its display values worked
 out once here: templates look up dict keys fastest, and the page costs little more than the
-bare table it shows (see `manage.py bench`). Row keys: id, title, position, estimate (None
-when unestimated), arr, arr_label, customers, carried_over, cumulative, proposed,
-needs_estimate, status_label, css, cut_before (the cut line is drawn above this row).
+bare table it shows (see `manage.py bench`). Row keys: id, title, note, position, estimate
+(None when unestimated), arr, arr_label, customers, criticality, carried_over, cumulative,
+proposed, needs_estimate, status_label, css, cut_before (the cut line is drawn above this row).
+
+A move answers with only what it changed (`board_change_for`): the rows between the moved
+request's old and new places, whose positions and cumulative points shift, and the cut line,
+which can only move within those rows; the rows outside keep their positions and points.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NotRequired, TypedDict
 
-from django.db.models import Q, Sum
+from django.db.models import Case, IntegerField, Min, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Substr
 
 from budgets.models import Quarter
 from commitments.models import Commitment
@@ -33,6 +38,26 @@ if TYPE_CHECKING:
 
 # Deal ARR counts as "at stake" unless the deal is already lost.
 AT_STAKE = ~Q(deal_links__deal__stage=Deal.Stage.CLOSED_LOST)
+# The highest criticality among the open deals behind a request (0 = blocker), as triage
+# shows it; a lost deal's criticality no longer counts, as its ARR does not.
+CRITICALITY_ORDER = (
+    RequestDeal.Criticality.BLOCKER,
+    RequestDeal.Criticality.IMPORTANT,
+    RequestDeal.Criticality.NICE_TO_HAVE,
+)
+TOP_CRITICALITY = Min(
+    Case(
+        *(
+            When(deal_links__criticality=value, then=Value(rank))
+            for rank, value in enumerate(CRITICALITY_ORDER)
+        ),
+        output_field=IntegerField(),
+    ),
+    filter=AT_STAKE,
+)
+# Requests have no separate note from the rep yet: the board shows the start of the problem
+# the rep wrote, cut in the database so thousands of long problems never leave it.
+NOTE_LENGTH = 120
 
 
 class BoardRow(TypedDict):
@@ -40,12 +65,14 @@ class BoardRow(TypedDict):
 
     id: int
     title: str
+    note: str
     position: int
     estimate: int | None
     needs_estimate: bool
     arr: int
     arr_label: str
     customers: str
+    criticality: str
     carried_over: bool
     # Set by `place_cut_line`, which every board gets before it is returned.
     cumulative: NotRequired[int]
@@ -105,16 +132,24 @@ def board_for(*, quarter: Quarter, today: dt.date | None = None) -> Board:
         return _board(quarter=quarter, today=today)
 
 
-def _board(*, quarter: Quarter, today: dt.date | None) -> Board:
-    ranked = FeatureRequest.objects.filter(quarter=quarter, status=FeatureRequest.Status.RANKED)
+def _ranked(quarter: Quarter) -> QuerySet[FeatureRequest]:
+    return FeatureRequest.objects.filter(quarter=quarter, status=FeatureRequest.Status.RANKED)
+
+
+def _rows(requests: QuerySet[FeatureRequest]) -> list[BoardRow]:
+    """`requests` as board rows in rank order, numbered from 1; two queries."""
     values = (
-        ranked.order_by("rank_key")
+        requests.order_by("rank_key")
         .values("id", "title", "estimate_points", "carried_over")
-        .annotate(arr=Sum("deal_links__deal__amount", filter=AT_STAKE))
+        .annotate(
+            arr=Sum("deal_links__deal__amount", filter=AT_STAKE),
+            criticality_rank=TOP_CRITICALITY,
+            note=Substr("problem", 1, NOTE_LENGTH + 1),
+        )
     )
     customers: dict[int, list[str]] = defaultdict(list)
     links = (
-        RequestDeal.objects.filter(request__in=ranked)
+        RequestDeal.objects.filter(request__in=requests)
         .order_by("deal__customer__name")
         .values_list("request_id", "deal__customer__name")
         .distinct()
@@ -124,22 +159,30 @@ def _board(*, quarter: Quarter, today: dt.date | None) -> Board:
     rows: list[BoardRow] = []
     for position, value in enumerate(values, start=1):
         arr = value["arr"] or 0
+        rank = value["criticality_rank"]
+        note = value["note"]
         rows.append(
             {
                 "id": value["id"],
                 "title": value["title"],
+                "note": note if len(note) <= NOTE_LENGTH else note[: NOTE_LENGTH - 1] + "…",
                 "position": position,
                 "estimate": value["estimate_points"],
                 "needs_estimate": value["estimate_points"] is None,
                 "arr": arr,
                 "arr_label": f"${arr:,}",
                 "customers": ", ".join(customers.get(value["id"], ())),
+                "criticality": "" if rank is None else CRITICALITY_ORDER[rank].label,
                 "carried_over": value["carried_over"],
             }
         )
+    return rows
+
+
+def _board(*, quarter: Quarter, today: dt.date | None) -> Board:
     board = Board(
         quarter=quarter,
-        rows=rows,
+        rows=_rows(_ranked(quarter)),
         version=ranking_version(quarter),
         figures=budget_figures(quarter=quarter, today=today),
         commitments=list(
@@ -173,14 +216,95 @@ def place_cut_line(board: Board) -> None:
         row["cumulative"] = cumulative
     board.cut_index = cut_index([row["estimate"] for row in board.rows], board.remaining)
     for index, row in enumerate(board.rows):
-        above = index < board.cut_index
-        row["cut_before"] = index == board.cut_index
-        row["proposed"] = above and not row["needs_estimate"]
-        if row["proposed"]:
-            row["status_label"], row["css"] = "proposed", "board-row is-proposed"
-        elif row["needs_estimate"]:
-            row["status_label"], row["css"] = "no estimate", "board-row"
-        else:
-            row["status_label"], row["css"] = "below the line", "board-row"
+        _mark(row, index, board.cut_index)
     board.above = board.rows[: board.cut_index]
     board.below = board.rows[board.cut_index :]
+
+
+def _mark(row: BoardRow, index: int, cut: int) -> None:
+    """Mark the row at 0-based `index` of a ranking whose cut line falls before `cut`."""
+    row["cut_before"] = index == cut
+    row["proposed"] = index < cut and not row["needs_estimate"]
+    if row["proposed"]:
+        row["status_label"], row["css"] = "proposed", "board-row is-proposed"
+    elif row["needs_estimate"]:
+        row["status_label"], row["css"] = "no estimate", "board-row"
+    else:
+        row["status_label"], row["css"] = "below the line", "board-row"
+
+
+@dataclass
+class BoardChange:
+    """What one move changed on the board, for the move's answer: `rows` are the rows from
+    the moved request's old place to its new one, in their new order, with their new
+    positions, points and marks; the rest of the board is as it was. They go right after
+    the row `anchor_id` (None: at the top)."""
+
+    quarter: Quarter
+    version: int
+    figures: BudgetFigures
+    rows: list[BoardRow]
+    anchor_id: int | None
+    proposed_points: int
+    needs_estimate_count: int
+
+    @property
+    def sales_budget(self) -> int:
+        return self.figures.sales_budget
+
+    @property
+    def committed_points(self) -> int:
+        return self.figures.committed
+
+    @property
+    def change_costs(self) -> int:
+        return self.figures.change_costs
+
+    @property
+    def remaining(self) -> int:
+        return self.figures.remaining
+
+    @property
+    def cut_line_moves(self) -> bool:
+        """Whether the cut line is among the changed rows (before and after the move: a move
+        changes no cumulative outside them, so the line either stays put outside them or
+        falls among them both before and after)."""
+        return any(row["cut_before"] for row in self.rows)
+
+
+def board_change_for(
+    *, quarter: Quarter, request_id: int, old_position: int, new_position: int, version: int
+) -> BoardChange | None:
+    """The board's change from the move of `request_id` from `old_position` to
+    `new_position`, which made the ranking `version`; None if the ranking has changed again
+    since (the caller then shows the whole board).
+
+    Six queries whatever the board's size or the distance; only the changed rows are read in
+    full, the rest of the ranking as ids and estimates for the cumulative points.
+    """
+    with read_snapshot():
+        if ranking_version(quarter) != version:
+            return None
+        order = list(_ranked(quarter).order_by("rank_key").values_list("id", "estimate_points"))
+        if not 1 <= new_position <= len(order) or order[new_position - 1][0] != request_id:
+            return None
+        figures = budget_figures(quarter=quarter)
+        low, high = sorted((old_position, new_position))
+        changed_ids = [pk for pk, _ in order[low - 1 : high]]
+        rows = _rows(_ranked(quarter).filter(id__in=changed_ids))
+    estimates = [estimate for _, estimate in order]
+    cut = cut_index(estimates, figures.remaining)
+    cumulative = sum(estimate or 0 for estimate in estimates[: low - 1])
+    for index, row in enumerate(rows, start=low - 1):
+        cumulative += row["estimate"] or 0
+        row["position"], row["cumulative"] = index + 1, cumulative
+        _mark(row, index, cut)
+    return BoardChange(
+        quarter=quarter,
+        version=version,
+        figures=figures,
+        rows=rows,
+        anchor_id=order[low - 2][0] if low > 1 else None,
+        proposed_points=sum(estimate or 0 for estimate in estimates[:cut]),
+        needs_estimate_count=sum(1 for estimate in estimates if estimate is None),
+    )

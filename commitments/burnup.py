@@ -2,6 +2,10 @@
 both), and readable without colour: each line has its own dash pattern and marker shape, and
 a label carrying the same pattern. Screen readers get the title, a summary in `<desc>`, and the
 page's data table with the same numbers.
+
+`burnup_charts` gives the page two drawings of the same chart: the wide one (labels in the
+right margin) and a compact one for a phone (fewer week labels, larger text, the legend under
+the plot); the stylesheet shows one of them, so the text stays legible on a 390 px screen.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.template.defaultfilters import pluralize
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -53,11 +58,20 @@ def nice_top(value: int) -> tuple[int, int]:
 
 
 def _points(value: int) -> str:
-    return f"{value} point" if value == 1 else f"{value} points"
+    return f"{value} point{pluralize(value)}"
 
 
 def _fmt(number: float) -> str:
     return f"{number:.1f}".removesuffix(".0")
+
+
+def burnup_charts(
+    *, weeks: Sequence[BurnupWeek], title: str, id_prefix: str = "burnup"
+) -> SafeString:
+    """The wide chart and the compact one for a phone, one after the other."""
+    wide = burnup_svg(weeks=weeks, title=title, id_prefix=id_prefix)
+    compact = burnup_svg_compact(weeks=weeks, title=title, id_prefix=f"{id_prefix}-compact")
+    return format_html("{}{}", wide, compact)
 
 
 def burnup_svg(*, weeks: Sequence[BurnupWeek], title: str, id_prefix: str = "burnup") -> SafeString:
@@ -156,7 +170,7 @@ def burnup_svg(*, weeks: Sequence[BurnupWeek], title: str, id_prefix: str = "bur
 
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}"'
-        ' role="img" aria-labelledby="{id}-title {id}-desc" class="burnup-chart"'
+        ' role="img" aria-labelledby="{id}-title {id}-desc" class="burnup-chart burnup-chart-wide"'
         ' font-family="system-ui, sans-serif" font-size="11">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>'
         '<line x1="{left}" x2="{left}" y1="{top}" y2="{bottom}" stroke="{muted}"/>'
@@ -248,12 +262,138 @@ def describe(weeks: Sequence[BurnupWeek]) -> str:
     plotted = [week for week in weeks if week.plotted]
     if not plotted:
         return (
-            f"A sales budget of {budget} points over {len(weeks)} weeks; "
+            f"A sales budget of {budget} point{pluralize(budget)} over {len(weeks)} weeks; "
             f"the quarter has not started, so nothing is spent or done yet."
         )
     last = plotted[-1]
     return (
-        f"A sales budget of {budget} points over {len(weeks)} weeks. By the end of "
+        f"A sales budget of {budget} point{pluralize(budget)} over {len(weeks)} weeks. By the end of "
         f"{last.label}, committed points plus change costs reached {last.spent} and "
-        f"{last.done} points were done. The table below has every week's numbers."
+        f"{last.done} point{pluralize(last.done)} {pluralize(last.done, 'was,were')} done. The table below has every week's numbers."
+    )
+
+
+# The compact chart for a phone: 360 wide, so a 390 px screen draws it at about 90%.
+C_WIDTH, C_LEFT, C_RIGHT, C_TOP = 360, 34, 14, 22
+C_PLOT_WIDTH, C_PLOT_HEIGHT = C_WIDTH - C_LEFT - C_RIGHT, 190
+C_FONT, C_ROW = 13, 20  # text size and the height of a legend row
+C_WEEK_LABELS = 6
+
+
+def burnup_svg_compact(
+    *, weeks: Sequence[BurnupWeek], title: str, id_prefix: str = "burnup-compact"
+) -> SafeString:
+    """The chart of `weeks` for a narrow screen: week numbers only (the table has the dates),
+    and each line's name and latest value in a legend under the plot."""
+    plotted = [week for week in weeks if week.plotted]
+    budget = weeks[0].budget if weeks else 0
+    reached = [value for week in plotted for value in (week.spent, week.done) if value is not None]
+    top, step = nice_top(max([budget, *reached]))
+    bottom = C_TOP + C_PLOT_HEIGHT
+    legend_top = bottom + 40
+    height = legend_top + len(LINES) * C_ROW
+
+    def x(index: int) -> float:
+        if len(weeks) <= 1:
+            return C_LEFT + C_PLOT_WIDTH / 2
+        return C_LEFT + index * C_PLOT_WIDTH / (len(weeks) - 1)
+
+    def y(value: int) -> float:
+        return bottom - value * C_PLOT_HEIGHT / top
+
+    parts: list[str] = [
+        format_html(
+            '<text x="{}" y="{}" text-anchor="start" fill="{}">points</text>', 2, C_TOP - 9, MUTED
+        )
+    ]
+    for value in range(0, top + 1, step):
+        parts.append(
+            format_html(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"/>'
+                '<text x="{}" y="{}" text-anchor="end" fill="{}">{}</text>',
+                C_LEFT,
+                C_LEFT + C_PLOT_WIDTH,
+                _fmt(y(value)),
+                _fmt(y(value)),
+                GRID,
+                C_LEFT - 5,
+                _fmt(y(value) + 4),
+                MUTED,
+                value,
+            )
+        )
+    every = math.ceil(len(weeks) / C_WEEK_LABELS) or 1
+    for index, week in enumerate(weeks):
+        if index % every == 0:
+            parts.append(
+                format_html(
+                    '<text x="{}" y="{}" text-anchor="middle" fill="{}">W{}</text>',
+                    _fmt(x(index)),
+                    bottom + 18,
+                    MUTED,
+                    week.number,
+                )
+            )
+    for row, line in enumerate(LINES):
+        points = [
+            (x(index), y(getattr(week, line.key)))
+            for index, week in enumerate(weeks)
+            if getattr(week, line.key) is not None
+        ]
+        dash = format_html(' stroke-dasharray="{}"', line.dash) if line.dash else ""
+        if points:
+            parts.append(
+                format_html(
+                    '<polyline points="{}" fill="none" stroke="{}" stroke-width="2.5"'
+                    ' stroke-linejoin="round"{}/>',
+                    " ".join(f"{_fmt(px)},{_fmt(py)}" for px, py in points),
+                    line.stroke,
+                    dash,
+                )
+            )
+            parts.extend(_marker(line, px, py) for px, py in points)
+        last = (
+            budget
+            if line.key == "budget"
+            else (getattr(plotted[-1], line.key) if plotted else None)
+        )
+        row_y = legend_top + row * C_ROW
+        parts.append(
+            format_html(
+                '<line x1="{x1}" x2="{x2}" y1="{y}" y2="{y}" stroke="{stroke}" stroke-width="2.5"'
+                '{dash}/>{marker}<text x="{tx}" y="{ty}" fill="{ink}">{name}: '
+                '<tspan font-weight="bold">{value}</tspan></text>',
+                x1=C_LEFT - 30,
+                x2=C_LEFT - 6,
+                y=row_y,
+                stroke=line.stroke,
+                dash=dash,
+                marker=_marker(line, C_LEFT - 18, row_y),
+                tx=C_LEFT + 2,
+                ty=row_y + 5,
+                ink=INK,
+                name=" ".join(line.name),
+                value=_points(last) if last is not None else "not started",
+            )
+        )
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}"'
+        ' role="img" aria-labelledby="{id}-title {id}-desc" class="burnup-chart burnup-chart-compact"'
+        ' font-family="system-ui, sans-serif" font-size="{font}">'
+        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>'
+        '<line x1="{left}" x2="{left}" y1="{top}" y2="{bottom}" stroke="{muted}"/>'
+        '<line x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="{muted}"/>'
+        "{parts}</svg>",
+        w=C_WIDTH,
+        h=height,
+        id=id_prefix,
+        font=C_FONT,
+        title=title,
+        desc=describe(weeks),
+        left=C_LEFT,
+        right=C_LEFT + C_PLOT_WIDTH,
+        top=C_TOP,
+        bottom=bottom,
+        muted=MUTED,
+        parts=mark_safe("".join(parts)),  # noqa: S308 - each part was built by format_html
     )

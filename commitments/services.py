@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.models import User
@@ -55,8 +56,8 @@ def _check_budget(
         return False
     if not override:
         raise ValidationError(
-            f"Committing “{title}” ({points} points) would leave the remaining budget at "
-            f"{figures_remaining - points} points (now {figures_remaining}). Tick the over-budget "
+            f"Committing “{title}” ({points} point{pluralize(points)}) would leave the remaining budget at "
+            f"{figures_remaining - points} point{pluralize(figures_remaining - points)} (now {figures_remaining}). Tick the over-budget "
             "override and give a reason to commit it anyway."
         )
     if not override_reason.strip():
@@ -109,7 +110,7 @@ def _commit(
         actor=actor,
         new_status=FeatureRequest.Status.COMMITTED,
         note="committed",
-        status_note=f"{points} points in {quarter.label}",
+        status_note=f"{points} point{pluralize(points)} in {quarter.label}",
         payload={
             "commitment_id": commitment.pk,
             "points": points,
@@ -246,7 +247,7 @@ def commitment_progress(
         # would charge the budget for work nobody agreed to.
         raise ValidationError(
             {
-                "points_done": f"Points done cannot exceed the {commitment.points} points "
+                "points_done": f"Points done cannot exceed the {commitment.points} point{pluralize(commitment.points)} "
                 "committed. If the work turned out bigger, ask product for a new commitment."
             }
         )
@@ -262,7 +263,7 @@ def commitment_progress(
             request=request,
             actor=actor,
             to_status=status,
-            note=f"{points_done} of {commitment.points} points done",
+            note=f"{points_done} of {commitment.points} point{pluralize(commitment.points)} done",
             payload={
                 "commitment_id": commitment.pk,
                 "points": commitment.points,
@@ -334,14 +335,14 @@ def _check_expected_points(request: FeatureRequest, expected_points: int | None)
     if expected_points is not None and expected_points != request.estimate_points:
         raise ValidationError(
             f"The estimate of “{request.title}” changed from {expected_points} to "
-            f"{request.estimate_points} points since you opened the page. Check it and approve again."
+            f"{request.estimate_points} point{pluralize(request.estimate_points)} since you opened the page. Check it and approve again."
         )
 
 
 def _check_expected_cost(cost: int, expected_cost: int | None) -> None:
     if expected_cost is not None and expected_cost != cost:
         raise ValidationError(
-            f"The cost changed from {expected_cost} to {cost} points since you opened the page "
+            f"The cost changed from {expected_cost} to {cost} point{pluralize(cost)} since you opened the page "
             "(progress was reported, or the planning lock date passed). Check it and confirm again."
         )
 

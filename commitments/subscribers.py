@@ -6,6 +6,7 @@ per committed event, after the change, in a transaction of its own.
 
 from __future__ import annotations
 
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
 from accounts.models import Role, User
@@ -94,7 +95,7 @@ def tell_product_leaders_about_the_crossing(event: Event) -> None:
         users=_product_leaders(),
         message=(
             f"“{payload['title']}” crossed above the cut line of {payload['quarter']} at "
-            f"#{payload['position']} ({payload['estimate']} points): it awaits your decision."
+            f"#{payload['position']} ({payload['estimate']} point{pluralize(payload['estimate'])}): it awaits your decision."
         ),
         url=DECISIONS_URL,
     )
@@ -110,7 +111,7 @@ def tell_about_the_commitment(event: Event) -> None:
     notify(
         kind=event.kind,
         users=_submitter(event),
-        message=f"“{payload['title']}” is committed for {quarter} ({payload['points']} points).",
+        message=f"“{payload['title']}” is committed for {quarter} ({payload['points']} point{pluralize(payload['points'])}).",
         url=_request_url(event),
     )
     if payload.get("over_budget"):
@@ -119,7 +120,7 @@ def tell_about_the_commitment(event: Event) -> None:
             users=_head_of_sales(),
             message=(
                 f"“{payload['title']}” was committed over the budget of {quarter} "
-                f"({payload['points']} points): {payload['override_reason']}"
+                f"({payload['points']} point{pluralize(payload['points'])}): {payload['override_reason']}"
             ),
             url=f"/budget/{quarter}/",
         )
@@ -149,7 +150,11 @@ def tell_the_rep_it_shipped(event: Event) -> None:
 def tell_about_the_drop(event: Event) -> None:
     """The rep hears their request was dropped; the head of sales what it cost her budget."""
     payload = event.payload
-    charged = f" It cost the sales budget {payload['cost']} points." if payload["cost"] else ""
+    charged = (
+        f" It cost the sales budget {payload['cost']} point{pluralize(payload['cost'])}."
+        if payload["cost"]
+        else ""
+    )
     notify(
         kind=event.kind,
         users=_submitter(event),
@@ -163,7 +168,7 @@ def tell_about_the_drop(event: Event) -> None:
         users=_head_of_sales(),
         message=(
             f"“{payload['title']}” was dropped from {payload['quarter']}; it cost the sales "
-            f"budget {payload['cost']} points."
+            f"budget {payload['cost']} point{pluralize(payload['cost'])}."
         ),
         url=f"/budget/{payload['quarter']}/",
     )
@@ -200,7 +205,7 @@ def tell_the_head_of_sales_about_the_swap(event: Event) -> None:
         users=_head_of_sales(),
         message=(
             f"Product approved the swap: “{payload['commit_title']}” in, “{payload['drop_title']}” "
-            f"out of {payload['quarter']}, at a cost of {payload['cost']} points."
+            f"out of {payload['quarter']}, at a cost of {payload['cost']} point{pluralize(payload['cost'])}."
         ),
         url=f"/budget/{payload['quarter']}/",
     )

@@ -239,7 +239,8 @@ def run(*, repeat: int, say: Callable[[str], None]) -> dict[str, float | int]:
                 quarter: Quarter = quarter,
                 url: str = move_url,
                 client: Client = client,
-            ) -> None:
+            ) -> int:
+                """Move and return the answer's size in bytes."""
                 moving = order[9]
                 after, before = (order[0], order[1]) if forward else (order[8], order[10])
                 data = {
@@ -250,9 +251,11 @@ def run(*, repeat: int, say: Callable[[str], None]) -> dict[str, float | int]:
                 }
                 response = client.post(url, data, headers={"HX-Request": "true"})
                 assert response.status_code == 200, response.content[:300]
+                return len(response.content)
 
             with CaptureQueriesContext(connection) as queries:
-                move(True)
+                # What a move sends back: the rows it changed, not the board.
+                results[f"move_bytes_n{size}"] = move(True)
             statements = [query["sql"].lstrip().split(None, 1)[0].upper() for query in queries]
             results[f"move_queries_n{size}"] = len(queries)
             # Each write statement of a move touches one row (UPDATE … WHERE id = …, INSERT of one row).
@@ -268,7 +271,8 @@ def run(*, repeat: int, say: Callable[[str], None]) -> dict[str, float | int]:
             say(
                 f"n={size}: board {results[f'board_ms_n{size}']} ms in {results[f'board_queries_n{size}']} queries "
                 f"(floor {results[f'floor_ms_n{size}']} ms); move {results[f'move_ms_n{size}']} ms, "
-                f"{results[f'move_queries_n{size}']} queries, {results[f'move_writes_n{size}']} rows written"
+                f"{results[f'move_queries_n{size}']} queries, {results[f'move_writes_n{size}']} rows written, "
+                f"{results[f'move_bytes_n{size}']:,} bytes"
             )
     lengths = key_lengths(year=last_year + 100 * (len(SIZES) + 1), leader=leader, rep=rep)
     say(

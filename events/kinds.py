@@ -15,6 +15,7 @@ class Kind(StrEnum):
     REQUEST_ACCEPTED = "request.accepted"
     REQUEST_DECLINED_BY_SALES = "request.declined_by_sales"
     REQUEST_MERGED = "request.merged"
+    REQUEST_OWNER_CHANGED = "request.owner_changed"
     ESTIMATE_CHANGED = "estimate.changed"
     RANKING_MOVED = "ranking.moved"
     RANKING_CARRIED_OVER = "ranking.carried_over"

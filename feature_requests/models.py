@@ -183,6 +183,7 @@ class FeatureRequest(models.Model):
     estimate_error: str  # why the estimate just entered was refused
     estimate_value: str  # the estimate as entered, shown again with the error
     just_estimated: bool
+    similar: list[FeatureRequest]  # the triage card's merge candidates
 
     class Meta:
         ordering = ["-created_at"]

@@ -34,12 +34,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, QuerySet, Value
+from django.db.models import Count, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Concat
 
 from accounts.models import User
 from accounts.permissions import Action, require
 from budgets.models import Quarter
+from budgets.spending import quarter_spent
 from events.kinds import Kind
 from events.services import publish
 from feature_requests.models import FeatureRequest, RankEvent
@@ -261,6 +262,51 @@ def ranking_version(quarter: Quarter) -> int:
     newest = RankEvent.objects.filter(quarter=quarter).aggregate(version=Max("id"))
     version: int | None = newest["version"]
     return version or 0
+
+
+@dataclass(frozen=True)
+class RankingPlace:
+    """Where a ranked request stands in its quarter's ranking, as the board shows it."""
+
+    quarter: Quarter
+    position: int
+    count: int  # requests in the ranking
+    cumulative: int  # estimated points of the requests up to and including this one
+    remaining: int  # the quarter's sales budget left: the cut line's points
+    estimated: bool
+
+    @property
+    def above_cut_line(self) -> bool:
+        """The cut line falls before the first request whose cumulative points exceed the
+        remaining budget; cumulative points only grow down the ranking."""
+        return self.cumulative <= self.remaining
+
+    @property
+    def proposed(self) -> bool:
+        return self.above_cut_line and self.estimated
+
+
+def ranking_place(*, request: FeatureRequest) -> RankingPlace | None:
+    """`request`'s place in its quarter's ranking (None unless ranked). Three queries: the
+    position and cumulative points in one, and what the budget already holds (read through
+    budgets.spending, which the commitments app fills in)."""
+    if request.status != FeatureRequest.Status.RANKED or request.quarter is None:
+        return None
+    key = _key_of(request)
+    up_to = Q(rank_key__lte=key)
+    figures = ranked(request.quarter).aggregate(
+        position=Count("id", filter=up_to),
+        count=Count("id"),
+        cumulative=Sum("estimate_points", filter=up_to),
+    )
+    return RankingPlace(
+        quarter=request.quarter,
+        position=figures["position"],
+        count=figures["count"],
+        cumulative=figures["cumulative"] or 0,
+        remaining=request.quarter.sales_budget - quarter_spent(request.quarter),
+        estimated=request.estimate_points is not None,
+    )
 
 
 def _position_of(quarter: Quarter, key: str) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, IntegerField, Min, Q, QuerySet, Sum, Value, When
 
 from accounts.models import Role, User
 from budgets.models import Quarter
@@ -43,6 +43,39 @@ MERGE_TARGET_STATUSES = (
 )
 
 
+Criticality = RequestDeal.Criticality
+# Highest first; a lost deal's criticality no longer counts, as its ARR does not.
+CRITICALITY_ORDER = (Criticality.BLOCKER, Criticality.IMPORTANT, Criticality.NICE_TO_HAVE)
+_CRITICALITY_RANK = Min(
+    Case(
+        *(
+            When(deal_links__criticality=value, then=Value(rank))
+            for rank, value in enumerate(CRITICALITY_ORDER)
+        ),
+        output_field=IntegerField(),
+    ),
+    filter=~Q(deal_links__deal__stage=Deal.Stage.CLOSED_LOST),
+)
+
+
+def with_triage_figures(requests: QuerySet[FeatureRequest]) -> QuerySet[FeatureRequest]:
+    """Deal count, ARR at stake and `top_criticality`, the label of the highest criticality
+    among the open linked deals ("" if none), in the same query as the rows."""
+    return (
+        _with_deal_figures(requests)
+        .annotate(criticality_rank=_CRITICALITY_RANK)
+        .annotate(
+            top_criticality=Case(
+                *(
+                    When(criticality_rank=rank, then=Value(value.label))
+                    for rank, value in enumerate(CRITICALITY_ORDER)
+                ),
+                default=Value(""),
+            )
+        )
+    )
+
+
 def _with_deal_figures(requests: QuerySet[FeatureRequest]) -> QuerySet[FeatureRequest]:
     """Annotate `deal_count` and `arr` (ARR at stake) in the same query as the rows."""
     return requests.annotate(deal_count=Count("deal_links", distinct=True), arr=ARR_AT_STAKE)
@@ -64,11 +97,11 @@ def triage_queue_for(*, leader: User, everyone: bool = False) -> QuerySet[Featur
     By default those of the leader's own reps (and their own); `everyone` shows all of them.
     """
     requests = FeatureRequest.objects.filter(status=Status.SUBMITTED).select_related(
-        "submitted_by", "quarter"
+        "submitted_by", "quarter", "owner"
     )
     if not everyone:
         requests = requests.filter(Q(submitted_by__manager=leader) | Q(submitted_by=leader))
-    return _with_deal_figures(requests).order_by("created_at", "id")
+    return with_triage_figures(requests).order_by("created_at", "id")
 
 
 def merge_candidates(*, exclude: FeatureRequest | None = None) -> QuerySet[FeatureRequest]:
@@ -77,6 +110,13 @@ def merge_candidates(*, exclude: FeatureRequest | None = None) -> QuerySet[Featu
     if exclude is not None:
         requests = requests.exclude(pk=exclude.pk)
     return requests.order_by("-created_at", "-id")
+
+
+def product_managers_active() -> QuerySet[User]:
+    """Who may own a request: the active product managers, by name."""
+    return User.objects.filter(role=Role.PRODUCT_MANAGER, is_active=True).order_by(
+        "full_name", "id"
+    )
 
 
 def quarters_open(*, today: dt.date, keep: Quarter | None = None) -> QuerySet[Quarter]:
@@ -103,11 +143,16 @@ class EstimateQueue:
 ESTIMATED_SHOWN = 100
 
 
-def estimate_queue() -> EstimateQueue:
-    """What product managers should estimate, most pressing first. Three queries."""
+def estimate_queue(*, owner: User | None = None) -> EstimateQueue:
+    """What product managers should estimate, most pressing first. Three queries.
+
+    `owner`: only the requests that product manager owns ("assigned to me").
+    """
     base = _with_deal_figures(
         FeatureRequest.objects.select_related("quarter", "estimated_by", "submitted_by")
     )
+    if owner is not None:
+        base = base.filter(owner=owner)
     return EstimateQueue(
         on_board=list(
             base.filter(status=Status.RANKED, estimate_points__isnull=True).order_by(
@@ -130,6 +175,15 @@ def estimate_queue() -> EstimateQueue:
 def estimates_needed_count() -> int:
     """Ranked requests without an estimate: they cannot be weighed against the budget."""
     return FeatureRequest.objects.filter(status=Status.RANKED, estimate_points__isnull=True).count()
+
+
+def owned_open_count(*, owner: User) -> int:
+    """Requests a product manager owns that are still open (submitted, ranked or committed
+    and not yet shipped): the dashboard's "assigned to you"."""
+    return FeatureRequest.objects.filter(
+        owner=owner,
+        status__in=(Status.SUBMITTED, Status.RANKED, Status.COMMITTED, Status.IN_PROGRESS),
+    ).count()
 
 
 def estimate_row(*, pk: int) -> FeatureRequest:
@@ -178,5 +232,5 @@ def request_detail(*, request: FeatureRequest) -> RequestDetail:
 def request_for_page(*, pk: int) -> FeatureRequest:
     """The request with the people and quarter its page names (DoesNotExist if unknown)."""
     return FeatureRequest.objects.select_related(
-        "submitted_by", "quarter", "estimated_by", "duplicate_of"
+        "submitted_by", "quarter", "estimated_by", "duplicate_of", "owner"
     ).get(pk=pk)

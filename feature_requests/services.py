@@ -9,8 +9,10 @@ for the user; a refusal for a role raises PermissionDenied.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -168,6 +170,41 @@ def request_update(
 
 
 @transaction.atomic
+def request_link_deals(
+    *, actor: User, request: FeatureRequest, deal_links: list[tuple[Deal, str]]
+) -> FeatureRequest:
+    """Link more deals to an existing open request: what a rep does instead of submitting a
+    duplicate. A rep links only deals they own; a deal already linked to it is refused.
+
+    Like the deal links of a submitted or edited request, this records no event: no
+    subscriber reacts to a deal link yet.
+    """
+    require(actor, Action.SUBMIT_REQUEST)
+    request = _locked(request)
+    if request.status in CLOSED_FOR_MERGE or request.status in (Status.SHIPPED, Status.DROPPED):
+        raise ValidationError(
+            f"“{request.title}” is {request.get_status_display().lower()}, so no deal can be "
+            "added to it: submit a new request instead."
+        )
+    links = _check_deal_links(actor=actor, deal_links=deal_links)
+    if not links:
+        raise ValidationError({"deal_links": "Pick your deal first, then add it to the request."})
+    linked = set(
+        request.deal_links.filter(deal__in=[deal for deal, _ in links]).values_list(
+            "deal_id", flat=True
+        )
+    )
+    for deal, _criticality in links:
+        if deal.pk in linked:
+            raise ValidationError({"deal_links": f"{deal} is already linked to “{request.title}”."})
+    RequestDeal.objects.bulk_create(
+        RequestDeal(request=request, deal=deal, criticality=criticality)
+        for deal, criticality in links
+    )
+    return request
+
+
+@transaction.atomic
 def comment_add(*, actor: User, request: FeatureRequest, body: str) -> Comment:
     require(actor, Action.COMMENT, request)
     body = (body or "").strip()
@@ -180,13 +217,56 @@ def comment_add(*, actor: User, request: FeatureRequest, body: str) -> Comment:
     return Comment.objects.create(request=request, author=actor, body=body)
 
 
+def _owner_change(*, actor: User, request: FeatureRequest, owner: User | None) -> bool:
+    """Set the owning PM of a locked `request`; False if it already was. The event is the
+    audit trail (a status change records statuses only)."""
+    require(actor, Action.ASSIGN_OWNER, request)
+    if owner is not None and (owner.role != Role.PRODUCT_MANAGER or not owner.is_active):
+        raise ValidationError({"owner": f"{owner.full_name} is not an active product manager."})
+    if request.owner_id == (owner.pk if owner else None):
+        return False
+    previous = request.owner_id
+    request.owner = owner
+    request.save(update_fields=["owner", "updated_at"])
+    publish(
+        Kind.REQUEST_OWNER_CHANGED,
+        actor=actor,
+        request_id=request.pk,
+        payload={
+            "title": request.title,
+            "owner_id": owner.pk if owner else None,
+            "owner_name": owner.full_name if owner else "",
+            "previous_owner_id": previous,
+            "submitted_by_id": request.submitted_by_id,
+        },
+    )
+    return True
+
+
 @transaction.atomic
-def request_accept(*, actor: User, request: FeatureRequest, quarter: Quarter) -> int:
-    """Accept a submitted request into `quarter`'s ranking, at the bottom; returns its position."""
+def request_set_owner(*, actor: User, request: FeatureRequest, owner: User | None) -> bool:
+    """Choose (or clear, with None) the request's owning product manager; False if unchanged.
+
+    Product leaders at any time; sales leaders while the request waits for triage.
+    """
+    require(actor, Action.ASSIGN_OWNER, request)
+    return _owner_change(actor=actor, request=_locked(request), owner=owner)
+
+
+@transaction.atomic
+def request_accept(
+    *, actor: User, request: FeatureRequest, quarter: Quarter, owner: User | None = None
+) -> int:
+    """Accept a submitted request into `quarter`'s ranking, at the bottom; returns its position.
+
+    `owner`, if given, becomes its owning product manager (set before it leaves triage).
+    """
     require(actor, Action.TRIAGE, request)
     request = _locked(request)
     _require_status(request, [Status.SUBMITTED], "accepted")
     _check_quarter_open(quarter)
+    if owner is not None:
+        _owner_change(actor=actor, request=request, owner=owner)
     return ranking_append(
         quarter=quarter,
         request=request,
@@ -297,3 +377,42 @@ def request_estimate(*, actor: User, request: FeatureRequest, points: int) -> Fe
         },
     )
     return request
+
+
+@dataclass
+class TriageOutcome:
+    request: FeatureRequest
+    error: str = ""  # why this one was refused; "" when it went through
+    position: int | None = None  # where an accepted request was ranked
+
+
+def request_triage_bulk(
+    *,
+    actor: User,
+    requests: Iterable[FeatureRequest],
+    action: Literal["accept", "decline"],
+    quarter: Quarter | None = None,
+    reason: str = "",
+    owner: User | None = None,
+) -> list[TriageOutcome]:
+    """Accept (into `quarter`, with an optional `owner`) or decline (with `reason`) each
+    request through the one-request services, one transaction each: a refusal of one is
+    reported in its outcome and does not undo the others."""
+    outcomes = []
+    for request in requests:
+        outcome = TriageOutcome(request=request)
+        try:
+            if action == "accept":
+                if quarter is None:
+                    raise ValidationError("Choose the quarter to accept into.")
+                outcome.position = request_accept(
+                    actor=actor, request=request, quarter=quarter, owner=owner
+                )
+            else:
+                request_decline_by_sales(actor=actor, request=request, reason=reason)
+        except (ValidationError, PermissionDenied) as refusal:
+            outcome.error = (
+                " ".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
+            )
+        outcomes.append(outcome)
+    return outcomes

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from feature_requests.views import customers, ranking, requests
+from feature_requests.views import customers, ranking, requests, search
 
 app_name = "requests"
 
@@ -18,14 +18,19 @@ urlpatterns = [
     # Requests: submit, follow, triage, estimate
     path("requests/", requests.request_list, name="request_list"),
     path("requests/new/", requests.request_create, name="request_create"),
+    path("requests/similar/", search.duplicate_hints, name="duplicate_hints"),
+    path("requests/<int:pk>/add-deals/", requests.request_add_deals, name="request_add_deals"),
     path("requests/<int:pk>/", requests.request_detail, name="request_detail"),
     path("requests/<int:pk>/edit/", requests.request_edit, name="request_edit"),
     path("requests/<int:pk>/comments/", requests.comment_create, name="comment_create"),
     path("requests/<int:pk>/accept/", requests.request_accept, name="request_accept"),
     path("requests/<int:pk>/decline/", requests.request_decline, name="request_decline"),
     path("requests/<int:pk>/merge/", requests.request_merge, name="request_merge"),
+    path("requests/<int:pk>/owner/", requests.request_owner, name="request_owner"),
     path("requests/<int:pk>/estimate/", requests.request_estimate, name="request_estimate"),
+    path("search/", search.search_page, name="search"),
     path("triage/", requests.triage_queue, name="triage_queue"),
+    path("triage/bulk/", requests.triage_bulk, name="triage_bulk"),
     path("estimates/", requests.estimate_queue, name="estimate_queue"),
     # The ranking's history (the board itself, with its cut line, is in commitments)
     path("board/<str:label>/history/", ranking.ranking_history, name="ranking_history"),

@@ -33,7 +33,7 @@ from accounts.permissions import Action, can
 from budgets.models import CompanySettings
 from budgets.selectors import quarter_current
 from commitments.budget_selectors import BurnupWeek
-from commitments.burnup import burnup_svg
+from commitments.burnup import burnup_charts
 from config.celery import QueueUnavailable
 from reviews import export as review_export
 from reviews import services as reviews
@@ -105,7 +105,7 @@ def _chart(budget: Mapping[str, Any], review: WeeklyReview) -> str:
         )
     if not weeks:
         return ""
-    return burnup_svg(
+    return burnup_charts(
         weeks=weeks,
         title=f"Burn-up of {review.quarter.label}'s sales budget by week, as of this review",
         id_prefix=f"review-burnup-{review.pk}",

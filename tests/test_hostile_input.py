@@ -81,6 +81,8 @@ def assert_refused(response) -> None:
         "/swaps/new/?quarter=%00",
         "/requests/?q=abc%00def",
         "/deals/pick/?q=abc%00def",
+        "/search/?q=abc%00def",
+        "/requests/similar/?title=abc%00def",
         "/people/?q=abc%00def",
         "/people/?role=%00&status=active",
         "/board/{label}/?quarter=%01",  # other control characters are as unusable
@@ -265,6 +267,30 @@ def test_it_refuses_an_invisible_customer_or_deal_name(client, cast, blank):
     assert not Deal.objects.exists()
 
 
+@pytest.mark.parametrize("blank", ["\u200b\u200b", "   ", "\u00ad"])
+def test_it_does_not_search_for_invisible_text(admin_client, blank):
+    response = admin_client.get(reverse("requests:search"), {"q": blank})
+    assert response.status_code == 200
+    assert "Search requests by title" in response.text  # the empty page, not "nothing matches"
+
+
+@pytest.mark.parametrize(
+    "text", ["%", "_", "'; DROP TABLE x; --", "a <% b", "\\", "!!! & | ! ()", '"quoted" -not']
+)
+def test_it_searches_for_sql_and_query_syntax_as_plain_text(admin_client, cast, text):
+    """LIKE wildcards, tsquery operators and quotes are words to look for, never syntax."""
+    FeatureRequest.objects.create(title="Plain request", problem="p", submitted_by=cast[Role.ADMIN])
+    response = admin_client.get(reverse("requests:search"), {"q": text})
+    assert response.status_code == 200
+    assert "Plain request" not in response.text
+
+
+def test_it_refuses_a_search_too_long_with_a_message(admin_client):
+    response = admin_client.get(reverse("requests:search"), {"q": "y" * 5_000})
+    assert response.status_code == 400
+    assert "at most 200 characters" in response.text
+
+
 @pytest.mark.django_db
 def test_pages_that_answer_htmx_with_a_fragment_vary_on_it(client, cast, quarter):
     client.force_login(cast[Role.SALES_LEADER])
@@ -370,3 +396,71 @@ def test_it_answers_404_to_a_provider_id_that_is_none(client, sso_providers, pro
     client.raise_request_exception = False
     response = client.post(f"/sso/oidc/{provider_id}/login/")
     assert response.status_code == 404
+
+
+# --- bulk triage and the owner form ----------------------------------------------------------------
+
+
+@pytest.fixture
+def waiting(cast):
+    return FeatureRequest.objects.create(
+        title="Waiting", problem="p", submitted_by=cast[Role.SALES_REP]
+    )
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        ["-1"],
+        ["0"],
+        ["2147483648"],
+        ["9" * 40],
+        ["1e3"],
+        ["１"],  # a full-width digit
+        [" "],
+        [str(n) for n in range(1, 202)],  # more than a page could show
+    ],
+    ids=lambda ids: ascii(ids[0]) + (f"x{len(ids)}" if len(ids) > 1 else ""),
+)
+def test_it_refuses_request_numbers_no_page_could_send_in_bulk_triage(client, cast, waiting, ids):
+    client.force_login(cast[Role.SALES_LEADER])
+    client.raise_request_exception = False
+    response = client.post(
+        reverse("requests:triage_bulk"), {"action": "decline", "reason": "No", "requests": ids}
+    )
+    assert response.status_code == 400
+    assert "Nothing was triaged" in response.text
+    waiting.refresh_from_db()
+    assert waiting.status == FeatureRequest.Status.SUBMITTED
+
+
+@pytest.mark.parametrize("blank", INVISIBLE, ids=ascii)
+def test_it_refuses_an_invisible_bulk_decline_reason(client, cast, waiting, blank):
+    client.force_login(cast[Role.SALES_LEADER])
+    response = client.post(
+        reverse("requests:triage_bulk"),
+        {"action": "decline", "reason": blank, "requests": [waiting.pk]},
+    )
+    assert response.status_code == 400
+    waiting.refresh_from_db()
+    assert waiting.status == FeatureRequest.Status.SUBMITTED
+
+
+def test_it_triages_a_request_ticked_twice_once(client, cast, waiting):
+    client.force_login(cast[Role.SALES_LEADER])
+    response = client.post(
+        reverse("requests:triage_bulk"),
+        {"action": "decline", "reason": "No", "requests": [waiting.pk, waiting.pk]},
+    )
+    assert response.status_code == 302
+    assert waiting.status_changes.filter(to_status="declined_by_sales").count() == 1
+
+
+@pytest.mark.parametrize("owner", ["abc", "-1", "9" * 40, "1\x00"], ids=ascii)
+def test_it_refuses_an_owner_no_page_could_send(client, cast, waiting, owner):
+    client.force_login(cast[Role.PRODUCT_LEADER])
+    client.raise_request_exception = False
+    response = client.post(reverse("requests:request_owner", args=[waiting.pk]), {"owner": owner})
+    assert response.status_code == 400
+    waiting.refresh_from_db()
+    assert waiting.owner is None

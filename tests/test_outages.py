@@ -136,8 +136,8 @@ def test_it_never_reports_a_committed_move_as_failed_when_the_render_loses_the_d
         "before": first.pk,
         "version": ranking_version(quarter),
     }
-    # The move is saved; the database goes away while the updated board is being read.
-    with mock.patch("commitments.views.board.board_for", side_effect=refuse_connection):
+    # The move is saved; the database goes away while what it changed is being read.
+    with mock.patch("commitments.views.board.board_change_for", side_effect=refuse_connection):
         response = client.post(
             reverse("commitments:board_move", args=[quarter.label]),
             data,

@@ -30,6 +30,8 @@ URLS = {
     "requests:deal_create": None,
     "requests:deal_edit": "deal",
     "requests:deal_pick": None,
+    "requests:search": None,
+    "requests:duplicate_hints": None,
     "requests:request_list": None,
     "requests:request_create": None,
     "requests:request_detail": "request",
@@ -70,6 +72,9 @@ POST_URLS = {
     "requests:request_accept": "request",
     "requests:request_decline": "request",
     "requests:request_merge": "request",
+    "requests:request_owner": "request",
+    "requests:triage_bulk": None,
+    "requests:request_add_deals": "request",
     "requests:request_estimate": "request",
     "commitments:board_move": "quarter",
     "notifications_read": None,
@@ -105,6 +110,7 @@ SALES = roles(Role.SALES_REP, Role.SALES_LEADER)
 SALES_LEADERS = roles(Role.SALES_LEADER)
 PRODUCT_LEADERS = roles(Role.PRODUCT_LEADER)
 ADMINS = roles()
+SALES_400 = roles(Role.SALES_REP, Role.SALES_LEADER, ok=400)
 REVIEWERS = roles(Role.SALES_LEADER, Role.PRODUCT_LEADER, Role.PRODUCT_MANAGER)
 
 EXPECTED = {
@@ -123,6 +129,8 @@ EXPECTED = {
     "requests:deal_create": SALES,
     "requests:deal_edit": SALES,  # the deal is the cast rep's own
     "requests:deal_pick": SALES,  # the request form's deal picker
+    "requests:search": EVERYONE,  # the header's search box
+    "requests:duplicate_hints": SALES,  # the request form's duplicate hints
     "requests:request_list": EVERYONE,
     "requests:request_create": SALES,
     "requests:request_detail": EVERYONE,
@@ -164,6 +172,10 @@ EXPECTED_POST = {
     "requests:request_accept": roles(Role.SALES_LEADER, ok=400),
     "requests:request_decline": roles(Role.SALES_LEADER, ok=400),
     "requests:request_merge": roles(Role.SALES_LEADER, ok=400),
+    # Empty is "nobody", which the submitted request already has: nothing changes.
+    "requests:request_owner": roles(Role.SALES_LEADER, Role.PRODUCT_LEADER, ok=302),
+    "requests:triage_bulk": roles(Role.SALES_LEADER, ok=400),
+    "requests:request_add_deals": SALES_400,  # "add my deal to this one instead"
     "requests:request_estimate": roles(Role.PRODUCT_MANAGER, ok=400),
     "commitments:board_move": roles(Role.SALES_LEADER, ok=400),
     "notifications_read": roles(*Role, ok=302),

@@ -49,9 +49,9 @@ def test_it_shows_a_leaders_dashboard_in_constant_queries(
     leader = cast[Role.SALES_LEADER]
     add_reps(make_user, leader, reps - 1)  # the cast's rep reports to this leader already
     client.force_login(leader)
-    # session, user, company settings, current quarter, next quarter, the team, the triage
-    # count, unread notifications (header)
-    with django_assert_num_queries(8):
+    # session, user, company settings, current quarter, next quarter, the budget's committed
+    # points and change costs, the team, the triage count, unread notifications (header)
+    with django_assert_num_queries(10):
         response = client.get(reverse("dashboard"))
     assert (
         response.text.count('<span class="meta">sales.rep') + response.text.count("Ray Rep") >= reps

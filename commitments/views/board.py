@@ -9,17 +9,17 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accounts.decorators import allowed_to
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action, can
 from budgets.models import Quarter
 from budgets.selectors import quarter_current, quarter_list
-from commitments.board import board_for
+from commitments.board import BoardChange, board_change_for, board_for
 from config.forms import errors_text
 from feature_requests.forms.ranking import MoveForm
-from feature_requests.ranking import RankingChanged, RankingError, ranking_move
+from feature_requests.ranking import Move, RankingChanged, RankingError, ranking_move
 
 BOARD_TEMPLATE = "commitments/board.html"
 
@@ -55,11 +55,15 @@ def board(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
 @allowed_to(Action.RANK)
 @require_POST
 def board_move(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
-    """Apply one move and answer with the updated board (htmx) or a redirect (no JS)."""
+    """Apply one move and answer with what it changed (htmx), or a redirect (no JS).
+
+    A refused move (stale: 409; malformed: 400) answers with the whole fresh board instead.
+    """
     quarter = get_object_or_404(Quarter, label=label)
     form = MoveForm(request.POST)
     status, message = 200, ""
     moved_id = None
+    move: Move | None = None
     if not form.is_valid():
         status = 400
         message = errors_text(form)
@@ -84,6 +88,22 @@ def board_move(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
     if not request.htmx and status == 200:
         messages.success(request, message)
         return redirect("commitments:board", label=quarter.label)
+    change = _change_after(quarter, move) if request.htmx and move is not None else None
+    if change is not None:
+        # Only the changed rows, the cut line and the figures, swapped out of band; the
+        # message goes where the board's messages go.
+        context = {
+            "board": change,
+            "quarter": quarter,
+            "may_rank": True,
+            "message": message,
+            "oob": True,
+        }
+        response = render(request, f"{BOARD_TEMPLATE}#move-answer", context)
+        response = reswap(retarget(response, "#board-message"), "innerHTML")
+        return trigger_client_event(
+            response, "ranking-moved", {"message": message, "request": moved_id}
+        )
     context = _board_context(request, quarter, message=message, is_error=status != 200)
     if not request.htmx:  # a refused move without JavaScript: the whole page, with the reason
         return render(
@@ -93,6 +113,17 @@ def board_move(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
     # The page's live region reads this out; the board itself is swapped in place.
     return trigger_client_event(
         response, "ranking-moved", {"message": message, "request": moved_id}
+    )
+
+
+def _change_after(quarter: Quarter, move: Move) -> BoardChange | None:
+    """What `move` changed on the board; None if the ranking moved on meanwhile."""
+    return board_change_for(
+        quarter=quarter,
+        request_id=move.request.pk,
+        old_position=move.old_position,
+        new_position=move.new_position,
+        version=move.version,
     )
 
 
@@ -115,15 +146,12 @@ def board_export(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
             "estimate",
             "cumulative points",
             "status",
+            "criticality",
+            "note",
         ]
     )
+    # The status in the board's words; the note is the start of the rep's problem statement.
     for row in board.rows:
-        if row["proposed"]:
-            status = "proposed (above the cut line)"
-        elif row["needs_estimate"]:
-            status = "needs estimate"
-        else:
-            status = "below the cut line"
         writer.writerow(
             [
                 row["position"],
@@ -133,7 +161,9 @@ def board_export(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
                 row["arr"],
                 "" if row["needs_estimate"] else row["estimate"],
                 row["cumulative"],
-                status,
+                row["status_label"],
+                row["criticality"],
+                _spreadsheet_safe(row["note"]),
             ]
         )
     return response

@@ -13,7 +13,7 @@ from accounts.permissions import Action
 from budgets.models import Quarter
 from budgets.selectors import company_today, quarter_current, quarter_list
 from commitments.budget_selectors import budget_page_for, roadmap_for
-from commitments.burnup import burnup_svg
+from commitments.burnup import burnup_charts
 
 
 @allowed_to(Action.VIEW_BUDGET)
@@ -31,7 +31,9 @@ def budget_current(request: AuthenticatedHttpRequest) -> HttpResponse:
 def budget_page(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
     quarter = get_object_or_404(Quarter, label=label)
     page = budget_page_for(quarter=quarter)
-    chart = burnup_svg(weeks=page.weeks, title=f"Burn-up of {quarter.label}'s sales budget by week")
+    chart = burnup_charts(
+        weeks=page.weeks, title=f"Burn-up of {quarter.label}'s sales budget by week"
+    )
     return render(
         request,
         "commitments/budget.html",

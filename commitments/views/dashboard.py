@@ -14,6 +14,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Role
 from accounts.permissions import Action
 from budgets import selectors as budget_selectors
+from commitments.selectors import budget_figures
 from feature_requests import selectors as request_selectors
 
 
@@ -25,6 +26,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     context: dict[str, object] = {
         "today": today,
         "current": current,
+        "remaining": budget_figures(quarter=current, today=today).remaining if current else None,
         "next_quarter": budget_selectors.quarter_next(after=current.end if current else today),
         "Role": Role,
     }
@@ -33,6 +35,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         context["triage_waiting"] = request_selectors.triage_queue_for(leader=user).count()
     if user.role == Role.PRODUCT_MANAGER:
         context["estimates_needed"] = request_selectors.estimates_needed_count()
+        context["assigned_to_me"] = request_selectors.owned_open_count(owner=user)
     if user.role == Role.ADMIN:
         context["people"] = account_selectors.user_counts_by_role()
     return render(request, "commitments/dashboard.html", context)

@@ -14,6 +14,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -156,7 +157,7 @@ def request_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 f"“{feature.title}” committed for {commitment.quarter.label}: "
-                f"{commitment.points} points.{over}",
+                f"{commitment.points} point{pluralize(commitment.points)}.{over}",
             )
             return redirect(_url("commitments:decision_queue", feature.quarter))
     return _decision_refused(
@@ -277,7 +278,7 @@ def commitment_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             status_label = FeatureRequest.Status(form.cleaned_data["status"]).label.lower()
             messages.success(
                 request,
-                f"“{title}”: {status_label}, {saved.points_done} of {saved.points} points done.",
+                f"“{title}”: {status_label}, {saved.points_done} of {saved.points} point{pluralize(saved.points)} done.",
             )
             return redirect(_url("commitments:commitment_list", commitment.quarter))
     messages.error(request, f"Progress on “{title}” was not saved: {errors_text(form)}")
@@ -324,12 +325,12 @@ def _dropped_message(title: str, points: int, entry: LedgerEntry) -> str:
     if not entry.cost:
         return (
             f"“{title}” dropped before the planning lock date, at no cost: "
-            f"its {points} points are back in the budget."
+            f"its {points} point{pluralize(points)} {pluralize(points, 'is,are')} back in the budget."
         )
     return (
-        f"“{title}” dropped. It cost the sales budget {entry.cost} points "
+        f"“{title}” dropped. It cost the sales budget {entry.cost} point{pluralize(entry.cost)} "
         f"({entry.sunk_points} sunk + {entry.penalty_points} penalty); "
-        f"its {points} points are back in the budget."
+        f"its {points} point{pluralize(points)} {pluralize(points, 'is,are')} back in the budget."
     )
 
 
@@ -428,7 +429,7 @@ def swap_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 f"Swap approved: “{swap.drop.request.title}” dropped at a cost of {cost} "
-                f"points; “{swap.commit.title}” committed ({commitment.points} points).",
+                f"point{pluralize(cost)}; “{swap.commit.title}” committed ({commitment.points} point{pluralize(commitment.points)}).",
             )
             return redirect("commitments:swap_detail", swap.pk)
     messages.error(request, f"The swap was not approved: {errors_text(form)}")

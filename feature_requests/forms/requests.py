@@ -287,9 +287,99 @@ class AcceptForm(forms.Form):
         },
     )
 
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Owning product manager",
+        required=False,
+        empty_label="Nobody yet",
+        error_messages={"invalid_choice": "Choose an active product manager."},
+    )
+
     def __init__(self, *args: Any, quarters: QuerySet[Quarter], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         form_field(self, "quarter", forms.ModelChoiceField).queryset = quarters
+        form_field(self, "owner", forms.ModelChoiceField).queryset = _active_pms()
+
+
+def _active_pms() -> QuerySet[User]:
+    return User.objects.filter(role=Role.PRODUCT_MANAGER, is_active=True).order_by(
+        "full_name", "id"
+    )
+
+
+class OwnerForm(forms.Form):
+    """A request page's owner form (product leaders): a PM, or nobody."""
+
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Owning product manager",
+        required=False,
+        empty_label="Nobody",
+        error_messages={"invalid_choice": "Choose an active product manager."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        form_field(self, "owner", forms.ModelChoiceField).queryset = _active_pms()
+
+
+BULK_TRIAGE_LIMIT = 200  # a page holds 50; more is not a person clicking
+
+
+def _request_id(value: str) -> int:
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()):  # int() also takes "１" and "1_0"
+        raise ValueError(value)
+    number = int(value)
+    if not 1 <= number < 2**31:  # beyond any id, and beyond what the database takes
+        raise ValueError(value)
+    return number
+
+
+class _RequestIdsField(forms.TypedMultipleChoiceField):
+    """Request numbers as ticked on the page; which exist is the view's question."""
+
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
+class BulkTriageForm(AcceptForm):
+    """Triage's bulk action: the checked requests, accepted into a quarter or declined."""
+
+    action = forms.ChoiceField(
+        choices=[("accept", "Accept"), ("decline", "Decline")],
+        error_messages={
+            "required": "Choose accept or decline.",
+            "invalid_choice": "Choose accept or decline.",
+        },
+    )
+    requests = _RequestIdsField(
+        coerce=_request_id,
+        error_messages={
+            "required": "Tick the requests to triage first.",
+            "invalid_choice": "That is not a request number.",
+        },
+    )
+    reason = forms.CharField(max_length=2_000, required=False, strip=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        quarter = form_field(self, "quarter", forms.ModelChoiceField)
+        quarter.required = False
+
+    def clean_requests(self) -> list[int]:
+        ids: list[int] = self.cleaned_data["requests"]
+        if len(ids) > BULK_TRIAGE_LIMIT:
+            raise ValidationError(f"Triage at most {BULK_TRIAGE_LIMIT} requests at once.")
+        return list(dict.fromkeys(ids))
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean() or {}
+        if data.get("action") == "accept" and not data.get("quarter"):
+            self.add_error("quarter", "Choose the quarter to accept into.")
+        if data.get("action") == "decline" and not has_visible_text(data.get("reason", "")):
+            self.add_error("reason", "Say why, so the reps can tell their customers.")
+        return data
 
 
 class DeclineForm(forms.Form):

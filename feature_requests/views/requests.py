@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -11,8 +12,10 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import allowed_to
 from accounts.http import AuthenticatedHttpRequest
@@ -26,16 +29,20 @@ from feature_requests.forms.requests import (
     DEAL_PICK_LIMIT,
     AcceptForm,
     BaseDealLinkFormSet,
+    BulkTriageForm,
     CommentForm,
     DealSearchForm,
     DeclineForm,
     EstimateForm,
     MergeForm,
+    OwnerForm,
     RequestForm,
     deal_link_formset,
     deals_matching,
 )
 from feature_requests.models import FeatureRequest
+from feature_requests.ranking import ranking_place
+from feature_requests.search import duplicate_candidates, duplicate_candidates_for
 
 Status = FeatureRequest.Status
 PAGE_SIZE = 50
@@ -53,6 +60,10 @@ ESTIMATES_TEMPLATE = "feature_requests/requests/estimates.html"
 
 def _message(error: ValidationError) -> str:
     return " ".join(error.messages)
+
+
+def errors_text_list(errors: Iterable[object]) -> str:
+    return " ".join(str(error) for error in errors) or "pick your deal first."
 
 
 def _redirect_back(request: HttpRequest, fallback: str, *args: Any) -> HttpResponse:
@@ -128,6 +139,17 @@ def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         quarters=selectors.quarters_open(today=today),
         initial={"quarter": quarter_current(today=today)},
     )
+    # Duplicate hints: as the title is typed, the closest open requests appear under it.
+    form.fields["title"].widget.attrs.update(
+        {
+            "hx-get": reverse("requests:duplicate_hints"),
+            "hx-trigger": "input changed delay:300ms",
+            "hx-target": "#duplicate-hints",
+            "hx-sync": "this:replace",
+            "aria-describedby": "duplicate-hints",
+            "autocomplete": "off",
+        }
+    )
     formset = deal_link_formset(user=request.user, data=request.POST or None)
     if request.method == "POST" and all([form.is_valid(), formset.is_valid()]):
         try:
@@ -171,6 +193,46 @@ def request_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @allowed_to(Action.SUBMIT_REQUEST)
+@require_POST
+def request_add_deals(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """ "Add my deal to this one instead": the request form's duplicate hint posts the form's
+    deal rows here (with htmx: its buttons are not the form's submit buttons, so Enter in the
+    title still submits the new request), and they are linked to the existing request instead.
+
+    A refusal goes back into the hints (htmx) or onto the request's page, with a 400."""
+    feature = _page_request(pk)
+    formset = deal_link_formset(user=request.user, data=request.POST)
+    problem = ""
+    if not formset.is_valid():
+        problem = " ".join(
+            str(error)
+            for form in formset.forms
+            for errors in form.errors.values()
+            for error in errors
+        ) or errors_text_list(formset.non_form_errors())
+    else:
+        try:
+            services.request_link_deals(
+                actor=request.user, request=feature, deal_links=formset.links()
+            )
+        except ValidationError as error:
+            problem = _message(error)
+    if problem:
+        refusal = f"Your deal was not added to “{feature.title}”: {problem}"
+        if request.htmx:
+            hints = duplicate_candidates(title=request.POST.get("title", ""))
+            context = {"hints": hints, "problem": refusal}
+            return render(request, f"{FORM_TEMPLATE}#duplicate-hints", context, status=400)
+        messages.error(request, refusal)
+        return _detail_page(request, feature, status=400)
+    names = ", ".join(str(deal) for deal, _ in formset.links())
+    messages.success(request, f"{names} added to “{feature.title}”: no new request was submitted.")
+    if request.htmx:
+        return HttpResponseClientRedirect(feature.get_absolute_url())
+    return redirect("requests:request_detail", feature.pk)
+
+
+@allowed_to(Action.SUBMIT_REQUEST)
 @require_safe
 def deal_pick(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The request form's deal picker: the deals the user may link whose name or customer
@@ -197,9 +259,15 @@ def _detail_page(
     context: dict[str, Any] = {
         "feature": feature,
         "detail": selectors.request_detail(request=feature),
+        "place": ranking_place(request=feature),
         "may_triage": may_triage,
         "comment_form": forms.get("comment_form") or CommentForm(),
     }
+    if can(user, Action.ASSIGN_OWNER, feature) and not may_triage:
+        # At triage the accept form chooses the owner; afterwards, this form.
+        context["owner_form"] = forms.get("owner_form") or OwnerForm(
+            initial={"owner": feature.owner_id}
+        )
     if may_triage:
         today = company_today()
         quarters = selectors.quarters_open(today=today)
@@ -210,6 +278,7 @@ def _detail_page(
             "decline_form": forms.get("decline_form") or DeclineForm(),
             "merge_form": forms.get("merge_form") or MergeForm(),
             "candidates": selectors.merge_candidates(exclude=feature),
+            "similar": duplicate_candidates(title=feature.title, exclude=feature, limit=3),
         }
     return render(request, DETAIL_TEMPLATE, context, status=status)
 
@@ -261,7 +330,9 @@ def request_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         )
     quarter = form.cleaned_data["quarter"]
     try:
-        position = services.request_accept(actor=request.user, request=feature, quarter=quarter)
+        position = services.request_accept(
+            actor=request.user, request=feature, quarter=quarter, owner=form.cleaned_data["owner"]
+        )
     except ValidationError as error:
         return _triage_refused(
             request, feature, f"“{feature.title}” was not accepted: {_message(error)}"
@@ -321,18 +392,45 @@ def request_merge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@allowed_to(Action.TRIAGE)
-def triage_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Submitted requests of the leader's reps (`?all=1`: everyone's), oldest first."""
+@allowed_to(Action.ASSIGN_OWNER)
+@require_POST
+def request_owner(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The request page's owner form: choose or clear its owning product manager."""
+    feature = _page_request(pk)
+    form = OwnerForm(request.POST)
+    if form.is_valid():
+        owner = form.cleaned_data["owner"]
+        try:
+            changed = services.request_set_owner(actor=request.user, request=feature, owner=owner)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if changed:
+                messages.success(
+                    request,
+                    f"{owner.full_name} now owns “{feature.title}”."
+                    if owner
+                    else f"“{feature.title}” has no owning product manager now.",
+                )
+            return redirect("requests:request_detail", feature.pk)
+    messages.error(request, f"The owner was not changed: {errors_text(form)}")
+    return _detail_page(request, feature, status=400, owner_form=form)
+
+
+def _triage_page(
+    request: AuthenticatedHttpRequest, *, status: int = 200, bulk_form: BulkTriageForm | None = None
+) -> HttpResponse:
     everyone = request.GET.get("all") == "1"
     requests = selectors.triage_queue_for(leader=request.user, everyone=everyone)
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
     today = company_today()
     current = quarter_current(today=today)
     quarters = list(selectors.quarters_open(today=today))
+    similar = duplicate_candidates_for(requests=list(page))
     for row in page:
         default = _default_quarter(row, today, current)
         row.default_quarter_id = default.pk if default else None
+        row.similar = similar[row.pk]
     return render(
         request,
         TRIAGE_TEMPLATE,
@@ -340,10 +438,58 @@ def triage_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
             "page": page,
             "everyone": everyone,
             "quarters": quarters,
+            "managers": list(selectors.product_managers_active()),
+            "bulk_form": bulk_form,
+            # A refused bulk action keeps the boxes ticked.
+            "bulk_checked": set(request.POST.getlist("requests")),
             # Suggestions for the merge field; any request number can still be typed.
             "candidates": selectors.merge_candidates()[:MERGE_SUGGESTIONS],
         },
+        status=status,
     )
+
+
+@allowed_to(Action.TRIAGE)
+def triage_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Submitted requests of the leader's reps (`?all=1`: everyone's), oldest first."""
+    return _triage_page(request)
+
+
+@allowed_to(Action.TRIAGE)
+@require_POST
+def triage_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Accept or decline the ticked requests; each goes through the one-request service, so
+    one refused (triaged meanwhile, an ended quarter) is reported and the rest still go."""
+    # Any quarter parses; the service refuses one that has ended, per request.
+    form = BulkTriageForm(request.POST, quarters=Quarter.objects.all())
+    if not form.is_valid():
+        messages.error(request, f"Nothing was triaged: {errors_text(form)}")
+        return _triage_page(request, status=400, bulk_form=form)
+    data = form.cleaned_data
+    found = FeatureRequest.objects.in_bulk(data["requests"])
+    outcomes = services.request_triage_bulk(
+        actor=request.user,
+        requests=[found[pk] for pk in data["requests"] if pk in found],
+        action=data["action"],
+        quarter=data["quarter"],
+        reason=data["reason"],
+        owner=data["owner"],
+    )
+    done = [outcome for outcome in outcomes if not outcome.error]
+    if done:
+        what = (
+            f"accepted into {data['quarter'].label} (at the bottom of its ranking)"
+            if data["action"] == "accept"
+            else "declined; the reps see your reason"
+        )
+        messages.success(request, f"{len(done)} request{'s' if len(done) != 1 else ''} {what}.")
+    for outcome in outcomes:
+        if outcome.error:
+            messages.error(request, f"“{outcome.request.title}” was not triaged: {outcome.error}")
+    missing = [pk for pk in data["requests"] if pk not in found]
+    if missing:
+        messages.error(request, f"No request #{', #'.join(map(str, missing))}.")
+    return _redirect_back(request, "requests:triage_queue")
 
 
 # --- estimates (product managers) ---------------------------------------------------------------
@@ -351,7 +497,10 @@ def triage_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @allowed_to(Action.ESTIMATE)
 def estimate_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, ESTIMATES_TEMPLATE, {"queue": selectors.estimate_queue()})
+    """What to estimate; `?mine=1`: only the requests the PM owns."""
+    mine = request.GET.get("mine") == "1"
+    queue = selectors.estimate_queue(owner=request.user if mine else None)
+    return render(request, ESTIMATES_TEMPLATE, {"queue": queue, "mine": mine})
 
 
 @allowed_to(Action.ESTIMATE)

@@ -1,14 +1,33 @@
 // The ranking board: drag-and-drop (SortableJS) and keyboard moves (the Move panel).
 // Both end in the same hidden htmx form: the moved request, its new neighbours and the
-// version of the board it was moved on. The server answers with the whole updated board.
+// version of the board it was moved on. The server answers with what the move changed: the
+// rows between the old and the new place, in their new order, the cut line when it falls among
+// them, the figures and the new version, all swapped out of band (the message is the main
+// swap, into #board-message). A refused move (stale, malformed) gets the whole board instead.
 (function () {
   "use strict";
 
   var pendingFocus = null; // request id whose Move button gets focus after the swap
   var panelWasOpen = false;
 
+  // Rows are addressed as "row-<request id>", by the server's out-of-band swaps too.
+  function idOf(row) {
+    return row.id.slice("row-".length);
+  }
+
   function titleOf(row) {
     return row.querySelector(".title-cell a").textContent;
+  }
+
+  // After a swap: give the moved row's Move button (or its reopened panel) the focus again.
+  function restoreFocus(board) {
+    if (!pendingFocus) return;
+    var row = document.getElementById("row-" + pendingFocus);
+    pendingFocus = null;
+    if (row) {
+      if (panelWasOpen) openPanel(board, row);
+      else row.querySelector(".move-button").focus();
+    }
   }
 
   function rowsOf(board) {
@@ -25,10 +44,10 @@
 
   function submitMove(board, row, afterRow, beforeRow, keepPanel) {
     var form = board.querySelector("form.move-form");
-    form.elements.request.value = row.dataset.id;
-    form.elements.after.value = afterRow ? afterRow.dataset.id : "";
-    form.elements.before.value = beforeRow ? beforeRow.dataset.id : "";
-    pendingFocus = row.dataset.id;
+    form.elements.request.value = idOf(row);
+    form.elements.after.value = afterRow ? idOf(afterRow) : "";
+    form.elements.before.value = beforeRow ? idOf(beforeRow) : "";
+    pendingFocus = idOf(row);
     panelWasOpen = keepPanel;
     board.setAttribute("aria-busy", "true");
     form.requestSubmit();
@@ -155,17 +174,20 @@
     if (event.detail && event.detail.message) announce(event.detail.message);
   });
 
+  // A move's answer: its rows were swapped out of band before the message landed here.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (!event.target || event.target.id !== "board-message") return;
+    var board = document.getElementById("board");
+    if (!board) return;
+    board.removeAttribute("aria-busy");
+    restoreFocus(board);
+  });
+
+  // The whole board: on the first load, and when a refused move brings the fresh one.
   htmx.onLoad(function (element) {
     var board = element.id === "board" ? element : element.querySelector && element.querySelector("#board");
     if (!board) return;
     init(board);
-    if (pendingFocus) {
-      var row = board.querySelector('tr.board-row[data-id="' + pendingFocus + '"]');
-      pendingFocus = null;
-      if (row) {
-        if (panelWasOpen) openPanel(board, row);
-        else row.querySelector(".move-button").focus();
-      }
-    }
+    restoreFocus(board);
   });
 })();

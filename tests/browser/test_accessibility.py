@@ -65,6 +65,9 @@ PHONE_PAGES = {
     "requests:estimate_queue",
     "commitments:decision_queue",
     "commitments:budget",
+    "commitments:commitment_drop",
+    "commitments:roadmap",
+    "budgets:quarter_detail",
     "reviews:review_detail",
     "reviews:review_meeting",
     "people:person_list",
@@ -147,6 +150,8 @@ def pages_for(role: Role) -> list[tuple[str, str]]:
         pages.append(
             ("requests:request_detail", url_for("requests:request_detail", {"request": request}))
         )
+    # Search results, every kind found ("audit": requests; the deal "Renewal with audit log").
+    pages.append(("requests:search", reverse("requests:search") + "?q=audit"))
     return pages
 
 

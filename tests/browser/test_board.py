@@ -31,6 +31,10 @@ def row(page, title):
     )
 
 
+def positions(page) -> list[str]:
+    return page.locator("#board tr.board-row td.position").all_inner_texts()
+
+
 def cut_line_follows(page, title) -> bool:
     return page.locator("#board tr.board-row + tr.cut-line").evaluate(
         "(line, title) => line.previousElementSibling.querySelector('.title-cell a').textContent === title",
@@ -65,11 +69,19 @@ def test_it_lets_the_vp_sales_drag_the_10th_request_to_2nd_place(page, login, ra
     expect(page.locator("#board-announcer")).to_have_text(f"Moved “{tenth}” from position 10 to 2.")
     expected = [before[0], tenth, *before[1:9], *before[10:]]
     assert db_titles(ranking) == expected
-    page.reload()
+    # The answer swapped in only the changed rows, and the page reads as the fresh board does:
+    # the order, the positions, the cumulative points and the cut line.
     assert board_titles(page) == expected
+    assert positions(page) == [str(n) for n in range(1, 15)]
     # 8 + 13 = 21 points after two rows now. With 37 points left (3 are committed), the
     # line moved up from after the 6th row to after the 4th: the 5th would reach 39.
-    expect(row(page, tenth).locator("td").nth(5)).to_have_text("21")
+    expect(row(page, tenth).locator("td.cumulative")).to_have_text("21")
+    assert cut_line_follows(page, expected[3])
+    expect(page.locator("#board tr.cut-line")).to_have_count(1)
+    on_page = page.locator("#board td.cumulative").all_inner_texts()
+    page.reload()
+    assert board_titles(page) == expected
+    assert page.locator("#board td.cumulative").all_inner_texts() == on_page
     assert cut_line_follows(page, expected[3])
 
 
@@ -77,7 +89,8 @@ def test_it_lets_the_vp_sales_move_by_keyboard(page, login, ranking):
     login("vp.sales@example.com")
     page.goto(f"/board/{ranking.label}/")
     tenth = board_titles(page)[9]
-    row(page, tenth).get_by_role("button", name="Move").focus()
+    # Each Move button says which request it moves.
+    row(page, tenth).get_by_role("button", name=f"Move “{tenth}”", exact=True).focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("group", name=f"Move “{tenth}”")).to_be_visible()
     page.keyboard.press("Enter")  # "Up" has the focus
@@ -91,6 +104,8 @@ def test_it_lets_the_vp_sales_move_by_keyboard(page, login, ranking):
     expect(page.locator("#board-announcer")).to_have_text(f"Moved “{tenth}” from position 2 to 1.")
     page.get_by_role("button", name="To bottom").click()
     expect(page.locator("#board-announcer")).to_have_text(f"Moved “{tenth}” from position 1 to 14.")
+    assert board_titles(page)[-1] == tenth
+    assert positions(page) == [str(n) for n in range(1, 15)]
     page.reload()
     assert board_titles(page)[-1] == tenth
     assert db_titles(ranking)[-1] == tenth
@@ -126,6 +141,13 @@ def test_it_shows_a_stale_board_the_fresh_order(
     console_errors.remove(
         "Failed to load resource: the server responded with a status of 409 (Conflict)"
     )
+
+
+def test_it_skips_to_the_cut_line(page, login, ranking):
+    login("rep.west1@example.com")
+    page.goto(f"/board/{ranking.label}/")
+    page.get_by_role("link", name="Skip to the cut line").click()
+    expect(page.locator("#board tr.cut-line")).to_be_focused()
 
 
 def test_it_shows_a_rep_the_board_without_reorder_controls(page, login, ranking):

@@ -37,16 +37,26 @@ def test_it_lets_the_vp_product_approve_the_top_proposed_request(page, console_e
     top = page.locator(".decision-item").first
     expect(top.get_by_role("link", name="EU data residency for workspaces")).to_be_visible()
 
+    # One compact row each; a form opens for the action chosen, one at a time.
+    expect(top.get_by_label("Decline, because")).to_be_hidden()
+    top.locator("summary", has_text="Approve").click()
+    expect(top.get_by_role("button", name="Approve 8 points")).to_be_visible()
+    top.locator("summary", has_text="Decline").click()
+    expect(top.get_by_role("button", name="Approve 8 points")).to_be_hidden()
+    expect(page.locator("details.decision-action[open]")).to_have_count(1)
+
     # Declining needs a reason: blanks get past the browser, and the server refuses them.
     top.get_by_label("Decline, because").fill("   ")
-    top.get_by_role("button", name="Decline").click()
+    top.get_by_role("button", name="Decline “EU data residency").click()
     top = page.locator(".decision-item").first
     expect(top.locator(".errorlist")).to_have_text("Give sales the reason for declining.")
+    expect(top.get_by_label("Decline, because")).to_be_visible()  # reopened with its error
     console_errors.remove(
         "Failed to load resource: the server responded with a status of 400 (Bad Request)"
     )
 
     top = page.locator(".decision-item").first
+    top.locator("summary", has_text="Approve").click()
     top.get_by_role("button", name="Approve 8 points").click()
     expect(page.get_by_role("status").first).to_contain_text("EU data residency for workspaces")
     expect(page.get_by_test_id("remaining")).to_have_text("29")

@@ -41,8 +41,8 @@ def test_an_admin_invites_one_person_and_deactivates_another(page, login, browse
 
     # Find Morgan by searching, then deactivate her through the confirmation step.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
-    page.get_by_label("Search").fill("morgan")
-    page.get_by_role("button", name="Search").click()
+    page.get_by_role("main").get_by_label("Search").fill("morgan")
+    page.get_by_role("main").get_by_role("button", name="Search").click()
     expect(page.locator(".people-table tbody tr")).to_have_count(1)
     page.get_by_role("link", name="Morgan Wade").click()
     page.get_by_role("link", name="Deactivate…").click()

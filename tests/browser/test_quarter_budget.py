@@ -49,6 +49,8 @@ def test_it_shows_bad_input_next_to_the_field_and_keeps_the_budget(page, login, 
 def test_it_works_on_a_phone(page, login):
     login("vp.sales@example.com")
     expect(page.get_by_test_id("sales-budget")).to_have_text("40")
+    # The header's links are behind its menu button on a phone.
+    page.get_by_role("button", name="Menu").click()
     expect(page.get_by_role("link", name="Quarters")).to_be_visible()
     # Nothing spills sideways: the page is no wider than the phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 375

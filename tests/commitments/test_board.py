@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -75,8 +76,8 @@ def test_it_shows_no_reorder_controls_to_readers(client, cast, quarter, board):
 def post_move(client, quarter, request, after=None, before=None, version=None, htmx=True):
     data = {
         "request": request.pk if hasattr(request, "pk") else request,
-        "after": after.pk if after else "",
-        "before": before.pk if before else "",
+        "after": getattr(after, "pk", after) or "",
+        "before": getattr(before, "pk", before) or "",
         "version": ranking_version(quarter) if version is None else version,
     }
     headers = {"HX-Request": "true"} if htmx else {}
@@ -89,18 +90,136 @@ def titles(quarter):
     return "".join(ranked(quarter).values_list("title", flat=True))
 
 
-def test_it_moves_and_answers_with_the_updated_board(client, cast, quarter, board):
+def swapped_rows(html: str) -> list[str]:
+    """The rows a move's answer puts back, in order, as the board's ids ("row-<pk>"), with
+    "cut-line" where it draws the cut line."""
+    inserted = html[html.index("<tbody hx-swap-oob") :]
+    return re.findall(r'<tr (?:class="cut-line" )?id="([\w-]+)"', inserted)
+
+
+def deleted_rows(html: str) -> list[str]:
+    return re.findall(r'<tr id="([\w-]+)" hx-swap-oob="delete">', html)
+
+
+def test_it_moves_and_answers_with_only_what_changed(client, cast, quarter, board):
     client.force_login(cast[Role.SALES_LEADER])
     response = post_move(client, quarter, board["E"], after=board["A"], before=board["B"])
     assert response.status_code == 200
     assert titles(quarter) == "AEBCD"
-    assert "<html" not in response.text  # only the board, for htmx to swap in
-    assert 'id="board"' in response.text
+    assert "<html" not in response.text
+    assert 'id="board"' not in response.text  # not the whole board: A did not change
+    assert response["HX-Retarget"] == "#board-message"
     assert "Moved “E” from position 5 to 2." in response.text
     assert "ranking-moved" in response["HX-Trigger"]
+    # E, B, C and D shifted; they go back in their new order after A, the cut line with them.
+    e, b, c, d = (f"row-{board[title].pk}" for title in "EBCD")
+    assert 'hx-swap-oob="afterend:#row-{}"'.format(board["A"].pk) in response.text
+    assert sorted(deleted_rows(response.text)) == sorted([e, b, c, d, "cut-line"])
     # The cut line moved: A, E, B, C = 35 points fit; D no longer does.
-    assert response.text.index("Cut line") < response.text.index(">D</a>")
+    assert swapped_rows(response.text) == [e, b, c, "cut-line", d]
     assert 'data-testid="proposed">35 ' in response.text
+    assert 'id="board-figures" class="figures" hx-swap-oob="true"' in response.text
+    version = ranking_version(quarter)
+    assert f'id="board-version" value="{version}" hx-swap-oob="true"' in response.text
+
+
+def test_it_moves_the_cut_line_across_a_move_in_both_directions(client, cast, quarter, board):
+    client.force_login(cast[Role.SALES_LEADER])
+    # D (15) to the top: D 15, A 25, B 45 > 40 — the line now falls before B.
+    response = post_move(client, quarter, board["D"], before=board["A"])
+    assert titles(quarter) == "DABCE"
+    assert "afterbegin:#board-rows" in response.text  # nothing above the changed rows
+    d, a, b, c = (f"row-{board[title].pk}" for title in "DABC")
+    assert swapped_rows(response.text) == [d, a, "cut-line", b, c]
+    assert ">25</td>" in response.text  # A's cumulative points
+    # And back down: the line returns to before D.
+    response = post_move(client, quarter, board["D"], after=board["C"], before=board["E"])
+    assert titles(quarter) == "ABCDE"
+    assert swapped_rows(response.text) == [a, b, c, "cut-line", d]
+
+
+def test_it_leaves_the_cut_line_alone_when_a_move_does_not_reach_it(client, cast, quarter, board):
+    client.force_login(cast[Role.SALES_LEADER])
+    # Swapping A and B changes their positions and A's cumulative points, nothing below.
+    response = post_move(client, quarter, board["B"], before=board["A"])
+    assert titles(quarter) == "BACDE"
+    b, a = (f"row-{board[title].pk}" for title in "BA")
+    assert swapped_rows(response.text) == [b, a]
+    assert deleted_rows(response.text) == [b, a]
+
+
+def many_moves(client, quarter, rep, count):
+    """A leader's move of the 10th request to 2nd on a board of `count` rows (well-formed,
+    evenly spaced keys, as a ranking has: no respacing in the move)."""
+    from feature_requests.ranking import spread_keys
+
+    deal = Deal.objects.create(
+        customer=Customer.objects.create(name="Initech"), name="Deal", amount=1000, owner=rep
+    )
+    requests = FeatureRequest.objects.bulk_create(
+        FeatureRequest(
+            title=f"Request {n}",
+            problem="p",
+            submitted_by=rep,
+            quarter=quarter,
+            status="ranked",
+            rank_key=key,
+            estimate_points=3,
+        )
+        for n, key in enumerate(spread_keys(count))
+    )
+    RequestDeal.objects.bulk_create(RequestDeal(request=request, deal=deal) for request in requests)
+    order = list(ranked(quarter).values_list("id", flat=True))
+    return order, lambda: post_move(client, quarter, order[9], after=order[0], before=order[1])
+
+
+def test_it_answers_a_move_on_a_2000_row_board_with_the_changed_rows_only(client, cast, quarter):
+    client.force_login(cast[Role.SALES_LEADER])
+    order, move = many_moves(client, quarter, cast[Role.SALES_REP], 2000)
+    response = move()
+    assert response.status_code == 200
+    # The moved request and the eight it passed, nothing else (the whole board is ~1 MB).
+    assert swapped_rows(response.text) == [f"row-{pk}" for pk in [order[9], *order[1:9]]]
+    assert response.text.count('class="board-row') == 9
+    assert len(response.content) < 12_000
+    assert ">2</td>" in response.text  # the moved row's new position
+
+
+@pytest.mark.parametrize("count", [100, 2000])
+def test_it_moves_in_bounded_queries(client, cast, quarter, django_assert_max_num_queries, count):
+    client.force_login(cast[Role.SALES_LEADER])
+    _, move = many_moves(client, quarter, cast[Role.SALES_REP], count)
+    # The same at both sizes. The move: session, user, quarter, savepoint, its lock, version,
+    # the three rows, nothing between the neighbours, old position, key, new position, rank
+    # event, outbox event, release; its answer: version, order, committed points, change
+    # costs, the changed rows and their customers.
+    with django_assert_max_num_queries(21):
+        assert move().status_code == 200
+
+
+def test_it_names_each_move_button_after_its_request_and_links_the_cut_line(
+    client, cast, quarter, board
+):
+    client.force_login(cast[Role.SALES_LEADER])
+    html = page(client, quarter).text
+    assert 'Move<span class="visually-hidden"> “A”</span></button>' in html
+    assert '<a href="#cut-line">Skip to the cut line</a>' in html
+    assert html.count('id="cut-line"') == 1
+    assert html.index('id="cut-line"') < html.index(">D</a>")
+
+
+def test_it_shows_each_rows_criticality_and_note(client, cast, quarter, board):
+    board["A"].problem = "Auditors ask for every admin action. " * 10
+    board["A"].save()
+    client.force_login(cast[Role.SALES_REP])
+    html = page(client, quarter).text
+    row_a = html[html.index(f'id="row-{board["A"].pk}"') : html.index(f'id="row-{board["B"].pk}"')]
+    note = re.search(r'<span class="row-note wide-only">(.*?)</span>', row_a)
+    assert note
+    criticality, text = note.group(1).split(" · ")
+    assert criticality == "<strong>Blocker</strong>"  # the highest among A's open deals
+    assert text.startswith("Auditors ask") and text.endswith("…")
+    assert len(text) == 120
 
 
 def test_it_sends_a_stale_move_the_fresh_board_with_a_clear_message(client, cast, quarter, board):
@@ -111,7 +230,9 @@ def test_it_sends_a_stale_move_the_fresh_board_with_a_clear_message(client, cast
     assert response.status_code == 409
     assert "The ranking changed since you loaded it" in response.text
     assert titles(quarter) == "EABCD"
-    assert f'name="version" value="{ranking_version(quarter)}"' in response.text
+    assert 'id="board"' in response.text  # the whole fresh board, every row
+    assert response.text.count('class="board-row') == 5
+    assert f'name="version" id="board-version" value="{ranking_version(quarter)}"' in response.text
 
 
 @pytest.mark.parametrize(
@@ -176,12 +297,31 @@ def test_it_exports_the_ranking_as_csv(client, cast, quarter, board):
     response = client.get(reverse("commitments:board_export", args=[quarter.label]))
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0][:3] == ["position", "request id", "title"]
+    assert rows[0] == [
+        "position",
+        "request id",
+        "title",
+        "customers",
+        "ARR at stake",
+        "estimate",
+        "cumulative points",
+        "status",
+        "criticality",
+        "note",
+    ]
     assert [row[2] for row in rows[1:]] == ["A", "'=HYPERLINK(evil)", "C", "D", "E"]
     assert rows[1][4] == "150000"
-    assert rows[1][7] == "proposed (above the cut line)"
-    assert rows[3][7] == "needs estimate"
-    assert rows[4][7] == "below the cut line"
+    # The status in the board's own words.
+    assert [row[7] for row in rows[1:]] == [
+        "proposed",
+        "proposed",
+        "no estimate",
+        "below the line",
+        "below the line",
+    ]
+    assert rows[1][8] == "Blocker"  # the blocker deal; the lost deal does not count
+    assert rows[2][8] == ""  # no deal behind B
+    assert rows[1][9] == "p"
 
 
 def test_it_redirects_to_the_current_quarters_board(client, cast, quarter):
@@ -237,7 +377,7 @@ def test_it_spends_the_budget_on_commitments_and_moves_the_cut_line(client, cast
     commitment_approve(actor=cast[Role.PRODUCT_LEADER], request=board["B"])  # 20 points
     client.force_login(cast[Role.SALES_REP])
     html = page(client, quarter).text
-    assert 'data-testid="remaining">20 ' in html  # 40 − 20
+    assert 'data-testid="remaining">20<' in html  # 40 − 20
     assert "Committed: 1 request holding 20 points" in html
     assert titles(quarter) == "ACDE"
     # A 10, C none, D 15 → 25 > 20: the line now falls before D again, and only A is proposed.

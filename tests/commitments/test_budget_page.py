@@ -75,9 +75,11 @@ def test_it_says_when_the_budget_is_overspent(client, cast, quarter, rank):
     )
     client.force_login(cast[Role.PRODUCT_MANAGER])
     page = client.get(reverse("commitments:budget", args=[quarter.label])).text
-    assert figure(page, "remaining") == "-5"
-    assert "Over budget by 5 points" in page
-    assert '<rect x="0" y="0" width="100" height="10" fill="#1f5fbf"/>' in page  # bar stops full
+    # In words and in the danger colour, never "-5 remaining".
+    assert figure(page, "remaining") == "Over budget by 5 points"
+    assert 'class="over-budget" data-testid="remaining"' in page
+    assert "figure-over-budget" in page
+    assert '<rect x="0" y="0" width="100" height="10" fill="#a4161a"/>' in page  # full, in red
     assert figure(page, "used-percent") == "112%"
 
 

@@ -11,7 +11,7 @@ import pytest
 from accounts.models import Role
 from budgets.models import Quarter
 from commitments.budget_selectors import BurnupWeek, burnup_for, burnup_series, quarter_weeks
-from commitments.burnup import burnup_svg, nice_top
+from commitments.burnup import burnup_charts, burnup_svg, nice_top
 from commitments.models import Commitment, LedgerEntry, ProgressUpdate
 from feature_requests.models import FeatureRequest
 
@@ -229,3 +229,25 @@ def test_it_keeps_every_line_label_inside_the_chart_when_the_lines_end_low():
     label_ys = [float(y) for y in re.findall(r'<text x="\d+(?:\.\d+)?" y="(-?[\d.]+)" fill', svg)]
     assert label_ys and min(label_ys) > 0
     assert "Sales budget" in svg
+
+
+def test_it_draws_a_compact_chart_for_a_phone_beside_the_wide_one():
+    weeks = series(
+        dt.date(2026, 10, 20),
+        commitments=[(at(10, 2), None, 8), (at(10, 9), None, 13)],
+        progress=[(1, at(10, 12), 5)],
+    )
+    charts = str(burnup_charts(weeks=weeks, title="Burn-up of 2026-Q4"))
+    wide, compact = charts.split("</svg>")[:2]
+    assert 'class="burnup-chart burnup-chart-wide"' in wide
+    assert 'class="burnup-chart burnup-chart-compact"' in compact
+    # Its own ids, larger text in a narrower drawing, and each line named in a legend.
+    assert 'id="burnup-compact-title"' in compact and 'id="burnup-title"' not in compact
+    assert 'viewBox="0 0 360 ' in compact and 'font-size="13"' in compact
+    assert compact.count("<polyline") == 3
+    for legend in ("Sales budget: ", "Committed + change costs: ", "Points done: "):
+        assert legend in compact
+    assert ">40 points<" in compact and ">5 points<" in compact
+    assert "style=" not in charts
+    # Week numbers only, thinned to at most six.
+    assert len(re.findall(r">W\d+<", compact)) <= 6

@@ -65,7 +65,7 @@ def test_the_service_checks_the_swaps_estimate_too(cast, product, swap):
 
 def test_progress_cannot_report_more_points_done_than_committed(client, cast, product, rank):
     commitment = services.commitment_approve(actor=product, request=rank("Small", 1))
-    with pytest.raises(ValidationError, match="cannot exceed the 1 points committed"):
+    with pytest.raises(ValidationError, match="cannot exceed the 1 point committed"):
         services.commitment_progress(
             actor=cast[Role.PRODUCT_MANAGER],
             commitment=commitment,
@@ -78,7 +78,7 @@ def test_progress_cannot_report_more_points_done_than_committed(client, cast, pr
         {"status": "in_progress", "points_done": "5"},
     )
     assert response.status_code == 400
-    assert "Points done cannot exceed the 1 points committed" in response.text
+    assert "Points done cannot exceed the 1 point committed" in response.text
     commitment.refresh_from_db()
     assert commitment.points_done == 0
     # So a later drop is charged for work that was committed, and no more.

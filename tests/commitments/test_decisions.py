@@ -112,7 +112,7 @@ def test_it_shows_the_queue_in_constant_queries(
     # the quarter switcher
     with django_assert_num_queries(14):
         response = product_client.get(QUEUE)
-    assert response.text.count('class="card decision-item') == extra + 1
+    assert response.text.count('class="decision-item') == extra + 1
     assert response.text.count("/swaps/") == extra
 
 
@@ -195,6 +195,49 @@ def test_it_404s_an_unknown_request(product_client, quarter):
     for name in ("request_approve", "request_decline", "request_defer"):
         response = product_client.post(reverse(f"commitments:{name}", args=[999_999]), {})
         assert response.status_code == 404, name
+
+
+def test_it_shows_one_compact_row_per_request_with_its_forms_closed(
+    product_client, quarter, next_quarter, rank
+):
+    alpha = rank("Alpha", 10)
+    rank("Bravo", 20)
+    html = product_client.get(queue_url(quarter)).text
+    row = html.split(f'id="request-{alpha.pk}"')[1].split("</li>")[0]
+    assert "#1" in row and "10 points" in row and "10 cumulative" in row
+    # Approve, Decline and Defer are disclosures that share one name: the browser keeps one
+    # form open at a time, and none is open until chosen.
+    assert row.count('<details class="decision-action" name="decide"') == 3
+    assert " open>" not in html.split("Proposed: above the cut line")[1]
+    approve = row.split("<summary")[1]
+    assert 'name="expected_points" value="10"' in approve
+
+
+def test_it_opens_only_the_refused_form_again(product_client, quarter, next_quarter, rank):
+    alpha = rank("Alpha", 10)
+    bravo = rank("Bravo", 20)
+    response = post(product_client, "request_decline", bravo, {"reason": " "})
+    assert response.status_code == 400
+    html = response.text
+    assert html.count('name="decide" open>') == 1
+    bravo_row = html.split(f'id="request-{bravo.pk}"')[1].split("</li>")[0]
+    opened = bravo_row.split('name="decide" open>')[1].split("</details>")[0]
+    assert "request_decline" in opened or "/decline/" in opened
+    assert f'id="decline-error-{bravo.pk}"' in opened
+    assert 'name="decide" open>' not in html.split(f'id="request-{alpha.pk}"')[1].split("</li>")[0]
+
+
+def test_it_still_refuses_an_approval_at_a_number_not_shown(product_client, quarter, rank):
+    request = rank("Moving", 8)
+    request.estimate_points = 13
+    request.save(update_fields=["estimate_points"])
+    response = post(product_client, "request_approve", request, {"expected_points": "8"})
+    assert response.status_code == 400
+    assert not Commitment.objects.exists()
+    row = response.text.split(f'id="request-{request.pk}"')[1].split("</li>")[0]
+    opened = row.split('name="decide" open>')[1].split("</details>")[0]
+    assert 'name="expected_points" value="13"' in opened  # reopened at the fresh estimate
+    assert "changed from 8 to 13 points" in response.text
 
 
 # --- decline and defer -----------------------------------------------------------------------

@@ -82,9 +82,10 @@ def test_it_lists_the_queue_in_constant_queries(
     )
     RequestDeal.objects.bulk_create(RequestDeal(request=r, deal=deal) for r in requests)
     client.force_login(leader)
-    # session, user, count, rows, company settings (today), current quarter, open quarters,
-    # merge suggestions, unread notifications (header)
-    with django_assert_num_queries(9):
+    # session, user, count, rows (with ARR and criticality), company settings (today), current
+    # quarter, open quarters, the merge candidates by title, active PMs (owner choice), merge
+    # suggestions, unread notifications (header)
+    with django_assert_num_queries(11):
         response = client.get(TRIAGE)
     assert response.text.count('class="card triage-item"') == count
 

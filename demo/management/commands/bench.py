@@ -20,6 +20,7 @@ from demo import bench_budget as budget_bench
 from demo import bench_ranking as ranking_bench
 from demo import bench_requests as requests_bench
 from demo import bench_review as review_bench
+from demo import bench_search as search_bench
 
 
 class Command(BaseCommand):
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             results |= budget_bench.run(repeat=repeat, say=say)
             results |= review_bench.run(repeat=repeat, say=say)
             results |= requests_bench.run(repeat=repeat, say=say)
+            results |= search_bench.run(repeat=repeat, say=say)
             transaction.set_rollback(True)  # nothing the benchmark made survives it
         self.stdout.write(_json_dumps(results))
 
