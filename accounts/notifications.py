@@ -23,6 +23,7 @@ EMAIL_CHOICES: list[tuple[str, str]] = [
     (Kind.REQUEST_SUBMITTED, "one of my reps submits a request"),
     (Kind.REQUEST_ACCEPTED, "a request of mine is ranked, or a ranked request needs an estimate"),
     (Kind.ESTIMATE_CHANGED, "a request of mine is estimated"),
+    (Kind.REQUEST_OWNER_CHANGED, "a request is assigned to me as its owning product manager"),
     (Kind.REQUEST_DECLINED_BY_SALES, "sales declines a request of mine"),
     (Kind.COMMITMENT_APPROVED, "a request of mine is committed, or a commitment goes over budget"),
     (Kind.REQUEST_DECLINED, "product declines a request of mine"),

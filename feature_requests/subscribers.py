@@ -77,3 +77,18 @@ def tell_the_rep_about_the_estimate(event: Event) -> None:
         message=f"“{payload['title']}” is estimated at {payload['points']} story points.",
         url=_url(event),
     )
+
+
+@subscribe(Kind.REQUEST_OWNER_CHANGED)
+def tell_the_new_owner(event: Event) -> None:
+    """A product manager hears that a request is now theirs, unless they chose it themselves."""
+    owner_id = event.payload.get("owner_id")
+    if owner_id is None or owner_id == event.actor_id:
+        return
+    who = event.actor.full_name if event.actor else "Someone"
+    notify(
+        kind=event.kind,
+        users=list(User.objects.filter(pk=owner_id)),
+        message=f"{who} made you the owning product manager of “{event.payload['title']}”.",
+        url=_url(event),
+    )

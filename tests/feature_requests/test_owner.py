@@ -114,3 +114,21 @@ def test_it_shows_a_pm_the_requests_assigned_to_them(
     assert 'href="/estimates/?mine=1" aria-current="page"' in assigned
     dashboard = client.get(reverse("dashboard")).text
     assert "1 open request</strong> assigned to you" in dashboard
+
+
+def test_the_new_owner_hears_of_it_and_may_choose_e_mail_for_it(
+    product, leader, rep, pm, quarter, submit, deliver_events
+):
+    from accounts.models import Notification
+    from accounts.notifications import EMAIL_CHOICES
+
+    request = submit(rep, title="Owned")
+    services.request_accept(actor=leader, request=request, quarter=quarter, owner=pm)
+    deliver_events()
+    notice = Notification.objects.get(user=pm, kind=Kind.REQUEST_OWNER_CHANGED)
+    assert notice.message == f"{leader.full_name} made you the owning product manager of “Owned”."
+    assert notice.url == request.get_absolute_url()
+    assert Kind.REQUEST_OWNER_CHANGED in dict(EMAIL_CHOICES)
+    services.request_set_owner(actor=product, request=request, owner=None)  # cleared: nobody
+    deliver_events()
+    assert Notification.objects.filter(kind=Kind.REQUEST_OWNER_CHANGED).count() == 1
