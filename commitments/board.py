@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NotRequired, TypedDict
 
-from django.db.models import Case, IntegerField, Min, Q, QuerySet, Sum, Value, When
+from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
 from budgets.models import Quarter
@@ -32,29 +32,13 @@ from commitments.selectors import BudgetFigures, budget_figures
 from config.db import read_snapshot
 from feature_requests.models import Deal, FeatureRequest, RequestDeal
 from feature_requests.ranking import ranking_version
+from feature_requests.selectors import CRITICALITY_ORDER, TOP_CRITICALITY_RANK
 
 if TYPE_CHECKING:
     from config.forms import RowFailure
 
 # Deal ARR counts as "at stake" unless the deal is already lost.
 AT_STAKE = ~Q(deal_links__deal__stage=Deal.Stage.CLOSED_LOST)
-# The highest criticality among the open deals behind a request (0 = blocker), as triage
-# shows it; a lost deal's criticality no longer counts, as its ARR does not.
-CRITICALITY_ORDER = (
-    RequestDeal.Criticality.BLOCKER,
-    RequestDeal.Criticality.IMPORTANT,
-    RequestDeal.Criticality.NICE_TO_HAVE,
-)
-TOP_CRITICALITY = Min(
-    Case(
-        *(
-            When(deal_links__criticality=value, then=Value(rank))
-            for rank, value in enumerate(CRITICALITY_ORDER)
-        ),
-        output_field=IntegerField(),
-    ),
-    filter=AT_STAKE,
-)
 # Requests have no separate note from the rep yet: the board shows the start of the problem
 # the rep wrote, cut in the database so thousands of long problems never leave it.
 NOTE_LENGTH = 120
@@ -84,17 +68,10 @@ class BoardRow(TypedDict):
     failure: NotRequired[RowFailure]
 
 
-@dataclass
-class Board:
-    quarter: Quarter
-    rows: list[BoardRow]
-    version: int
+class _BudgetReads:
+    """The budget figures a board (or a move's answer) shows, read from its `figures`."""
+
     figures: BudgetFigures
-    # Live commitments, holding their points.
-    commitments: list[Commitment] = field(default_factory=list)
-    cut_index: int = 0  # the line falls before rows[cut_index]
-    above: list[BoardRow] = field(default_factory=list)
-    below: list[BoardRow] = field(default_factory=list)
 
     @property
     def sales_budget(self) -> int:
@@ -112,6 +89,19 @@ class Board:
     def remaining(self) -> int:
         """Sales budget − committed points − change costs."""
         return self.figures.remaining
+
+
+@dataclass
+class Board(_BudgetReads):
+    quarter: Quarter
+    rows: list[BoardRow]
+    version: int
+    figures: BudgetFigures
+    # Live commitments, holding their points.
+    commitments: list[Commitment] = field(default_factory=list)
+    cut_index: int = 0  # the line falls before rows[cut_index]
+    above: list[BoardRow] = field(default_factory=list)
+    below: list[BoardRow] = field(default_factory=list)
 
     @property
     def proposed_points(self) -> int:
@@ -143,7 +133,7 @@ def _rows(requests: QuerySet[FeatureRequest]) -> list[BoardRow]:
         .values("id", "title", "estimate_points", "carried_over")
         .annotate(
             arr=Sum("deal_links__deal__amount", filter=AT_STAKE),
-            criticality_rank=TOP_CRITICALITY,
+            criticality_rank=TOP_CRITICALITY_RANK,
             note=Substr("problem", 1, NOTE_LENGTH + 1),
         )
     )
@@ -234,7 +224,7 @@ def _mark(row: BoardRow, index: int, cut: int) -> None:
 
 
 @dataclass
-class BoardChange:
+class BoardChange(_BudgetReads):
     """What one move changed on the board, for the move's answer: `rows` are the rows from
     the moved request's old place to its new one, in their new order, with their new
     positions, points and marks; the rest of the board is as it was. They go right after
@@ -247,22 +237,6 @@ class BoardChange:
     anchor_id: int | None
     proposed_points: int
     needs_estimate_count: int
-
-    @property
-    def sales_budget(self) -> int:
-        return self.figures.sales_budget
-
-    @property
-    def committed_points(self) -> int:
-        return self.figures.committed
-
-    @property
-    def change_costs(self) -> int:
-        return self.figures.change_costs
-
-    @property
-    def remaining(self) -> int:
-        return self.figures.remaining
 
     @property
     def cut_line_moves(self) -> bool:

@@ -153,18 +153,7 @@ def burnup_svg(*, weeks: Sequence[BurnupWeek], title: str, id_prefix: str = "bur
         last = getattr(plotted[-1], line.key) if plotted else None
         if line.key == "budget":
             last = budget
-        dash = format_html(' stroke-dasharray="{}"', line.dash) if line.dash else ""
-        if points:
-            parts.append(
-                format_html(
-                    '<polyline points="{}" fill="none" stroke="{}" stroke-width="2.5"'
-                    ' stroke-linejoin="round"{}/>',
-                    " ".join(f"{_fmt(px)},{_fmt(py)}" for px, py in points),
-                    line.stroke,
-                    dash,
-                )
-            )
-            parts.extend(_marker(line, px, py) for px, py in points)
+        parts.extend(_drawn_line(line, points))
         labels.append((y(last) if last is not None else TOP + PLOT_HEIGHT, line, last))
     parts.extend(_line_labels(labels))
 
@@ -188,6 +177,24 @@ def burnup_svg(*, weeks: Sequence[BurnupWeek], title: str, id_prefix: str = "bur
         muted=MUTED,
         parts=mark_safe("".join(parts)),  # noqa: S308 - each part was built by format_html
     )
+
+
+def _dash(line: Line) -> str:
+    return format_html(' stroke-dasharray="{}"', line.dash) if line.dash else ""
+
+
+def _drawn_line(line: Line, points: list[tuple[float, float]]) -> list[str]:
+    """A line's polyline and its markers; nothing for a line with no point yet."""
+    if not points:
+        return []
+    polyline = format_html(
+        '<polyline points="{}" fill="none" stroke="{}" stroke-width="2.5"'
+        ' stroke-linejoin="round"{}/>',
+        " ".join(f"{_fmt(px)},{_fmt(py)}" for px, py in points),
+        line.stroke,
+        _dash(line),
+    )
+    return [polyline, *(_marker(line, px, py) for px, py in points)]
 
 
 def _marker(line: Line, px: float, py: float) -> str:
@@ -340,18 +347,7 @@ def burnup_svg_compact(
             for index, week in enumerate(weeks)
             if getattr(week, line.key) is not None
         ]
-        dash = format_html(' stroke-dasharray="{}"', line.dash) if line.dash else ""
-        if points:
-            parts.append(
-                format_html(
-                    '<polyline points="{}" fill="none" stroke="{}" stroke-width="2.5"'
-                    ' stroke-linejoin="round"{}/>',
-                    " ".join(f"{_fmt(px)},{_fmt(py)}" for px, py in points),
-                    line.stroke,
-                    dash,
-                )
-            )
-            parts.extend(_marker(line, px, py) for px, py in points)
+        parts.extend(_drawn_line(line, points))
         last = (
             budget
             if line.key == "budget"
@@ -367,7 +363,7 @@ def burnup_svg_compact(
                 x2=C_LEFT - 6,
                 y=row_y,
                 stroke=line.stroke,
-                dash=dash,
+                dash=_dash(line),
                 marker=_marker(line, C_LEFT - 18, row_y),
                 tx=C_LEFT + 2,
                 ty=row_y + 5,

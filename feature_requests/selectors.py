@@ -46,7 +46,9 @@ MERGE_TARGET_STATUSES = (
 Criticality = RequestDeal.Criticality
 # Highest first; a lost deal's criticality no longer counts, as its ARR does not.
 CRITICALITY_ORDER = (Criticality.BLOCKER, Criticality.IMPORTANT, Criticality.NICE_TO_HAVE)
-_CRITICALITY_RANK = Min(
+# The rank (0 = blocker) of the highest criticality among a request's open deals; the board
+# and triage both show it.
+TOP_CRITICALITY_RANK = Min(
     Case(
         *(
             When(deal_links__criticality=value, then=Value(rank))
@@ -63,7 +65,7 @@ def with_triage_figures(requests: QuerySet[FeatureRequest]) -> QuerySet[FeatureR
     among the open linked deals ("" if none), in the same query as the rows."""
     return (
         _with_deal_figures(requests)
-        .annotate(criticality_rank=_CRITICALITY_RANK)
+        .annotate(criticality_rank=TOP_CRITICALITY_RANK)
         .annotate(
             top_criticality=Case(
                 *(

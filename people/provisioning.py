@@ -16,10 +16,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import Role, User
-from budgets.models import AuditEntry, CompanySettings
+from budgets.models import AuditEntry
 from events.kinds import Kind
 from events.services import publish
 from people.models import GroupRole
+from people.services import role_change_refusal
 from people.sso import group_role_for, sso_only_domain_for
 
 logger = logging.getLogger(__name__)
@@ -61,22 +62,6 @@ def _label(role: str) -> str:
     return str(Role(role).label)
 
 
-def _refusal_for_role_change(person: User, role: str) -> str:
-    """Why the identity provider's role cannot replace `person`'s now, or "": Forcerank's
-    own invariants come first (a rep's manager stays a sales leader; the VPs of the weekly
-    review keep their roles; one active admin remains)."""
-    if person.role == Role.SALES_LEADER and User.objects.filter(manager=person).exists():
-        return "they manage sales reps"
-    company = CompanySettings.objects.filter(pk=1).first()
-    if company is not None and person.pk in {company.head_of_sales_id, company.head_of_product_id}:
-        return "they are a head of sales or product in the company settings"
-    if person.role == Role.ADMIN:
-        admins = User.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=person.pk)
-        if not admins.exists():
-            return "they are the last active admin"
-    return ""
-
-
 def _sync(person: User, identity: Identity, mapping: GroupRole) -> dict[str, list[Any]]:
     """Set `person`'s name and role from the identity provider (the row says to); returns
     what changed as {field: [old, new]}."""
@@ -86,13 +71,14 @@ def _sync(person: User, identity: Identity, mapping: GroupRole) -> dict[str, lis
         changes["full_name"] = [person.full_name, full_name]
         person.full_name = full_name
     if mapping.role != person.role:
-        refusal = _refusal_for_role_change(person, mapping.role)
+        active_admins = User.objects.filter(role=Role.ADMIN, is_active=True).count()
+        refusal = role_change_refusal(person=person, role=mapping.role, active_admins=active_admins)
         manager = mapping.manager if mapping.role == Role.SALES_REP else None
         if not refusal and manager is not None and manager.pk == person.pk:
-            refusal = "they would manage themselves"
+            refusal = f"{person} would manage themselves."
         if refusal:
             logger.warning(
-                "SSO: %s stays %s, not %s from group %r: %s",
+                "SSO: %s stays %s, not %s from group %r. %s",
                 person.email,
                 person.role,
                 mapping.role,

@@ -90,13 +90,26 @@ def deactivation_refusal(*, actor: User, person: User, active_admins: int | None
 
 
 def _role_change_refusal(*, actor: User, person: User, role: str, active_admins: int) -> str:
-    """Why `person` (locked) cannot leave their role for `role` now, or ""."""
+    """Why `actor` cannot move `person` (locked) from their role to `role` now, or ""."""
+    if role != person.role and person.pk == actor.pk and not _last_admin(person, active_admins):
+        return "You cannot change your own role. Ask another admin to do it."
+    return role_change_refusal(person=person, role=role, active_admins=active_admins)
+
+
+def _last_admin(person: User, active_admins: int) -> bool:
+    return person.role == Role.ADMIN and person.is_active and active_admins <= 1
+
+
+def role_change_refusal(*, person: User, role: str, active_admins: int) -> str:
+    """Why `person` cannot leave their role for `role` now, or "": Forcerank's own invariants,
+    whoever asks (an admin on the People page, or the identity provider at sign-in) — one
+    active admin remains, a rep's manager stays a sales leader, the heads of sales and
+    product of the company settings keep their roles. `active_admins` counts the active
+    admins, `person` included."""
     if role == person.role:
         return ""
-    if person.role == Role.ADMIN and person.is_active and active_admins <= 1:
+    if _last_admin(person, active_admins):
         return f"{person} is the last active admin. Make someone else an admin first."
-    if person.pk == actor.pk:
-        return "You cannot change your own role. Ask another admin to do it."
     if person.role == Role.SALES_LEADER:
         reps = User.objects.filter(manager=person).count()
         if reps:
