@@ -19,13 +19,15 @@ export DATABASE_URL CELERY_BROKER_URL
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help run sso-mock test lint format migrations-check chromium services deps lock bench clean
+.PHONY: help run sso-mock test lint format migrations-check chromium services deps lock bench loadtest clean
 
 help:
 	@echo "make run    install, migrate, load the demo company and serve http://$(ADDRESS)"
 	@echo "make sso-mock  a local identity provider for trying company sign-in (see README)"
 	@echo "make test   install what the tests need, lint, check migrations, run every test"
 	@echo "            (CI=true: against PostgreSQL and Redis, started if needed, and Chromium)"
+	@echo "make loadtest  HTTP load on gunicorn + PostgreSQL + Redis for LOADTEST_SECONDS (60),"
+	@echo "            LOADTEST_USERS (8) users; prints req/s and p50/p95/p99 per endpoint"
 	@echo "make lock   recompile requirements*.lock from pyproject.toml (needs network)"
 
 $(PY):
@@ -99,6 +101,12 @@ chromium:
 bench: $(VENV)/.run-deps
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py bench --json
+
+# HTTP load test (loadtest/run.py, README "Load test"): a fresh forcerank_loadtest database on
+# PostgreSQL at 127.0.0.1:5432 and Redis db 14, gunicorn and a Celery worker on 127.0.0.1,
+# stopped at the end. LOADTEST_SECONDS, LOADTEST_USERS, LOADTEST_WORKERS, LOADTEST_PORT.
+loadtest: $(VENV)/.run-deps
+	$(PY) -m loadtest.run
 
 lock:
 	$(PY) -m pip install --quiet uv

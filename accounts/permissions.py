@@ -41,6 +41,9 @@ class Action(StrEnum):
     VIEW_REVIEWS = "reviews.view"
     RUN_REVIEW = "reviews.run"  # prepare a review now, record decisions and notes, mark it held
     MANAGE_PEOPLE = "people.manage"  # the People page: invite, change, deactivate, reactivate
+    SHARE_VIEW = "views.share"  # offer a saved view (filters on a request page) to one's team
+    USE_API = "api.use"  # create and revoke one's own API keys (a key acts with its owner's role)
+    MANAGE_INTEGRATIONS = "integrations.manage"  # webhooks, Slack, everyone's API keys
 
 
 EVERYONE = frozenset(Role)
@@ -70,6 +73,9 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     Action.VIEW_REVIEWS: frozenset({Role.SALES_LEADER, Role.PRODUCT_LEADER, Role.PRODUCT_MANAGER}),
     Action.RUN_REVIEW: frozenset({Role.SALES_LEADER, Role.PRODUCT_LEADER}),
     Action.MANAGE_PEOPLE: frozenset(),
+    Action.SHARE_VIEW: frozenset({Role.SALES_LEADER, Role.PRODUCT_LEADER}),
+    Action.USE_API: EVERYONE,
+    Action.MANAGE_INTEGRATIONS: frozenset(),
 }
 
 DENIED_MESSAGES: dict[Action, str] = {
@@ -91,6 +97,8 @@ DENIED_MESSAGES: dict[Action, str] = {
     Action.VIEW_REVIEWS: "The weekly review is for sales and product leadership and product managers.",
     Action.RUN_REVIEW: "Only sales and product leaders prepare the weekly review and record its minutes.",
     Action.MANAGE_PEOPLE: "Only admins invite, change, deactivate and reactivate people.",
+    Action.SHARE_VIEW: "Only sales and product leaders share saved views with their team.",
+    Action.MANAGE_INTEGRATIONS: "Only admins set up webhooks and Slack and see everyone's API keys.",
 }
 
 

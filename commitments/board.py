@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Substr
@@ -30,6 +30,7 @@ from budgets.models import Quarter
 from commitments.models import Commitment
 from commitments.selectors import BudgetFigures, budget_figures
 from config.db import read_snapshot
+from feature_requests.filters import requests_filtered
 from feature_requests.models import Deal, FeatureRequest, RequestDeal
 from feature_requests.ranking import ranking_version
 from feature_requests.selectors import CRITICALITY_ORDER, TOP_CRITICALITY_RANK
@@ -109,7 +110,8 @@ class Board(_BudgetReads):
 
     @property
     def needs_estimate_count(self) -> int:
-        return sum(1 for row in self.rows if row["needs_estimate"])
+        # Of the whole ranking (above and below), also when a filter shows only some rows.
+        return sum(1 for row in (*self.above, *self.below) if row["needs_estimate"])
 
 
 def board_for(*, quarter: Quarter, today: dt.date | None = None) -> Board:
@@ -120,6 +122,30 @@ def board_for(*, quarter: Quarter, today: dt.date | None = None) -> Board:
     """
     with read_snapshot():
         return _board(quarter=quarter, today=today)
+
+
+def board_rows_matching(board: Board, criteria: Mapping[str, Any]) -> tuple[list[BoardRow], bool]:
+    """The rows of `board` that the filters `criteria` keep (`RequestFilterForm.criteria`),
+    in rank order with their positions and cumulative points on the whole board: a filter
+    never changes the ranking. The cut line is drawn above the first kept row below it; the
+    flag says whether it falls after every kept row instead. One query (none for "side").
+    """
+    rows = {"above": board.above, "below": board.below}.get(criteria.get("side", ""), board.rows)
+    narrowing = {name: value for name, value in criteria.items() if name not in ("side", "sort")}
+    if narrowing:
+        kept = set(
+            requests_filtered(_ranked(board.quarter), narrowing).values_list("id", flat=True)
+        )
+        rows = [row for row in rows if row["id"] in kept]
+    shown: list[BoardRow] = []
+    line_drawn = False
+    for row in rows:
+        copy = row.copy()
+        # Positions count from 1; the line falls before rows[cut_index].
+        copy["cut_before"] = not line_drawn and row["position"] > board.cut_index
+        line_drawn = line_drawn or copy["cut_before"]
+        shown.append(copy)
+    return shown, not line_drawn and bool(board.below)
 
 
 def _ranked(quarter: Quarter) -> QuerySet[FeatureRequest]:

@@ -8,14 +8,16 @@ the company settings (`commitments.models.DropTerms`), never one per row.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import OuterRef, Subquery
 
 from budgets.models import Quarter
 from budgets.selectors import quarter_current, quarter_list
-from commitments.board import BoardRow, board_for
+from commitments.board import BoardRow, board_for, board_rows_matching
 from commitments.models import Commitment, DropCost, DropTerms, LedgerEntry, SwapProposal
 from commitments.selectors import BudgetFigures, budget_figures
 from feature_requests.models import FeatureRequest
@@ -47,9 +49,16 @@ class DecisionQueue:
     locked: bool
 
 
-def decision_queue_for(*, quarter: Quarter, terms: DropTerms) -> DecisionQueue:
-    """The ranking of `quarter` split at the cut line, and the swaps waiting for product."""
+def decision_queue_for(
+    *, quarter: Quarter, terms: DropTerms, criteria: Mapping[str, Any] | None = None
+) -> DecisionQueue:
+    """The ranking of `quarter` split at the cut line, and the swaps waiting for product.
+
+    `criteria` (`RequestFilterForm.criteria`) keeps only the matching requests; the split and
+    the figures are still those of the whole ranking.
+    """
     board = board_for(quarter=quarter, today=terms.today)
+    rows = board_rows_matching(board, criteria)[0] if criteria else board.rows
     swaps = list(
         SwapProposal.objects.filter(quarter=quarter, status=SwapProposal.Status.PENDING)
         .select_related("drop__quarter", "drop__request", "commit", "proposed_by")
@@ -60,8 +69,8 @@ def decision_queue_for(*, quarter: Quarter, terms: DropTerms) -> DecisionQueue:
     return DecisionQueue(
         quarter=quarter,
         figures=board.figures,
-        proposed=[row for row in board.rows if row["proposed"]],
-        others=[row for row in board.rows if not row["proposed"]],
+        proposed=[row for row in rows if row["proposed"]],
+        others=[row for row in rows if not row["proposed"]],
         later_quarters=list(Quarter.objects.filter(start__gt=quarter.end).order_by("start")),
         pending_swaps=swaps,
         locked=quarter.is_locked(terms.today),

@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.socialaccount.providers.saml",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Forcerank's own apps, lowest layer first: each imports only the ones above it here
     # (an import-linter contract in pyproject.toml checks it).
     "config",
@@ -74,6 +77,10 @@ INSTALLED_APPS = [
     "feature_requests",
     "commitments",
     "reviews",
+    # Integrations: on top of the domain, side by side (none imports another).
+    "api",
+    "webhooks",
+    "slack_app",
     "demo",
 ]
 
@@ -306,6 +313,21 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# --- Integrations ------------------------------------------------------------------------------
+# REST API (api/): Django REST Framework with drf-spectacular's OpenAPI schema.
+REST_FRAMEWORK: dict[str, object] = {}
+SPECTACULAR_SETTINGS: dict[str, object] = {}
+
+# Webhooks (webhooks/): deliveries to private and loopback addresses are refused (SSRF) unless
+# this is on: for tests and on-premise receivers.
+WEBHOOKS_ALLOW_PRIVATE_URLS = env_bool("WEBHOOKS_ALLOW_PRIVATE_URLS", DEBUG)
+
+# Slack (slack_app/): a bot token and signing secret from the environment, never the database.
+SLACK_BOT_TOKEN = os.environ.get("SLACK_BOT_TOKEN", "")
+SLACK_SIGNING_SECRET = os.environ.get("SLACK_SIGNING_SECRET", "")
+# The Web API's base URL: tests and a local fake point slack_sdk's client at 127.0.0.1.
+SLACK_API_URL = os.environ.get("SLACK_API_URL", "https://slack.com/api/")
 
 LOGGING = {
     "version": 1,

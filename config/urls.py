@@ -20,6 +20,9 @@ urlpatterns = [
     path("", include("feature_requests.urls")),
     path("", include("commitments.urls")),
     path("", include("reviews.urls")),
+    path("", include("api.urls")),
+    path("", include("webhooks.urls")),
+    path("", include("slack_app.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

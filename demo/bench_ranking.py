@@ -13,6 +13,7 @@ import statistics
 import time
 from collections.abc import Callable, Iterator
 from typing import TypedDict
+from urllib.parse import quote
 
 from django.db import connection
 from django.http.response import HttpResponseBase
@@ -219,6 +220,22 @@ def run(*, repeat: int, say: Callable[[str], None]) -> dict[str, float | int]:
 
             results[f"board_ms_n{size}"] = _median_ms(get_board, repeat)
 
+            # The same board filtered by one customer (of 40): the rows it keeps, in place.
+            filtered_url = (
+                f"{board_url}?customer={quote(f'Bench {last_year + 100 * offset} customer 7')}"
+            )
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(filtered_url)
+            assert response.status_code == 200, response.status_code
+            assert b"ranked requests match these filters" in response.content
+            results[f"board_filtered_queries_n{size}"] = len(queries)
+            results[f"board_filtered_bytes_n{size}"] = len(response.content)
+
+            def get_filtered(url: str = filtered_url, client: Client = client) -> HttpResponseBase:
+                return client.get(url)
+
+            results[f"board_filtered_ms_n{size}"] = _median_ms(get_filtered, repeat)
+
             rows = _floor_rows(board_for(quarter=quarter).rows)
 
             def render_floor(rows: list[FloorRow] = rows) -> str:
@@ -272,7 +289,9 @@ def run(*, repeat: int, say: Callable[[str], None]) -> dict[str, float | int]:
                 f"n={size}: board {results[f'board_ms_n{size}']} ms in {results[f'board_queries_n{size}']} queries "
                 f"(floor {results[f'floor_ms_n{size}']} ms); move {results[f'move_ms_n{size}']} ms, "
                 f"{results[f'move_queries_n{size}']} queries, {results[f'move_writes_n{size}']} rows written, "
-                f"{results[f'move_bytes_n{size}']:,} bytes"
+                f"{results[f'move_bytes_n{size}']:,} bytes; filtered board "
+                f"{results[f'board_filtered_ms_n{size}']} ms in "
+                f"{results[f'board_filtered_queries_n{size}']} queries"
             )
     lengths = key_lengths(year=last_year + 100 * (len(SIZES) + 1), leader=leader, rep=rep)
     say(

@@ -47,6 +47,31 @@ def customer_list() -> QuerySet[WithAnnotations[Customer, CustomerFigures]]:
     ).order_by("name")
 
 
+class CustomerTotals(TypedDict):
+    arr: int
+    open_pipeline: int
+
+
+def customer_totals() -> CustomerTotals:
+    """Every customer's ARR and open pipeline added up: two aggregate queries, whatever the
+    number of customers. (One query joining the deals would count a customer's ARR once per
+    deal.)"""
+    arr: int = Customer.objects.aggregate(total=Coalesce(Sum("arr"), 0))["total"]
+    return {"arr": arr, "open_pipeline": open_pipeline(Deal.objects.all())}
+
+
+def open_pipeline(deals: QuerySet[Deal]) -> int:
+    """The amounts of the open deals among `deals`, added up: over all deals, the sum of the
+    `open_pipeline` that `customer_list()` gives each customer (every deal has a customer)."""
+    return deal_amount_total(deals.filter(stage__in=OPEN_STAGES))
+
+
+def deal_amount_total(deals: QuerySet[Deal]) -> int:
+    """The amounts of `deals` added up, in one query, however many there are."""
+    total: int = deals.aggregate(total=Coalesce(Sum("amount"), 0))["total"]
+    return total
+
+
 def customer_deals(*, customer: Customer) -> QuerySet[Deal]:
     return customer.deals.select_related("owner").order_by("expected_close", "name")
 

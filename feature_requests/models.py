@@ -326,3 +326,50 @@ class RankEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request} {self.kind} {self.old_position} → {self.new_position}"
+
+
+MAX_VIEW_NAME_LENGTH = 80
+MAX_VIEW_QUERY_LENGTH = 1_000
+
+
+class SavedView(models.Model):
+    """A named set of filters on one of the request pages (`feature_requests.filters`).
+
+    `query` is the page's filter query string as the filter form wrote it, never raw input;
+    for the board, `quarter` is the quarter it was saved on (the board's URL names one).
+    A shared view is offered to the owner's team: the sales team or the product team.
+    """
+
+    class Page(models.TextChoices):
+        REQUESTS = "requests", "Requests"
+        TRIAGE = "triage", "Triage"
+        ESTIMATES = "estimates", "Estimates"
+        BOARD = "board", "Ranking board"
+        DECISIONS = "decisions", "Decisions"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    page = models.CharField(max_length=20, choices=Page.choices)
+    name = models.CharField(max_length=MAX_VIEW_NAME_LENGTH)
+    query = models.CharField(max_length=MAX_VIEW_QUERY_LENGTH, blank=True)
+    quarter = models.ForeignKey(
+        "budgets.Quarter", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    shared = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Set by the pages that list views (feature_requests.saved_views.saved_view_url).
+    url: str
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "page", "name"], name="saved_view_name_unique_per_page"
+            )
+        ]
+        indexes = [models.Index(fields=["shared", "page"], name="saved_views_shared")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_page_display()})"

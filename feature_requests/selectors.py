@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, IntegerField, Min, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Min, Q, QuerySet, Sum, Value, When
 
 from accounts.models import Role, User
 from budgets.models import Quarter
@@ -83,13 +83,11 @@ def _with_deal_figures(requests: QuerySet[FeatureRequest]) -> QuerySet[FeatureRe
     return requests.annotate(deal_count=Count("deal_links", distinct=True), arr=ARR_AT_STAKE)
 
 
-def request_list_for(*, user: User, status: str = "") -> QuerySet[FeatureRequest]:
+def request_list_for(*, user: User) -> QuerySet[FeatureRequest]:
     """Newest first. A rep sees the requests they submitted; everyone else sees them all."""
     requests = FeatureRequest.objects.select_related("submitted_by", "quarter")
     if user.role == Role.SALES_REP:
         requests = requests.filter(submitted_by=user)
-    if status:
-        requests = requests.filter(status=status)
     return _with_deal_figures(requests).order_by("-created_at", "-id")
 
 
@@ -132,46 +130,63 @@ def quarters_open(*, today: dt.date, keep: Quarter | None = None) -> QuerySet[Qu
     return Quarter.objects.filter(condition).order_by("start")
 
 
-@dataclass
-class EstimateQueue:
-    on_board: list[FeatureRequest]  # ranked, no estimate: the board flags them
-    submitted: list[FeatureRequest]  # not triaged yet, no estimate
-    estimated: list[FeatureRequest]  # already estimated, for re-estimates
+# The estimate queue's sections, most pressing first.
+ON_BOARD, SUBMITTED_SECTION, ESTIMATED = 0, 1, 2
+ESTIMATE_SECTIONS = {
+    ON_BOARD: "On the board, needs an estimate",
+    SUBMITTED_SECTION: "Submitted, not triaged yet",
+    ESTIMATED: "Already estimated, most recent first",
+}
+_ESTIMATE_SECTION = Case(
+    When(estimate_points__isnull=False, then=Value(ESTIMATED)),
+    When(status=Status.RANKED, then=Value(ON_BOARD)),
+    default=Value(SUBMITTED_SECTION),
+    output_field=IntegerField(),
+)
 
-    def rows(self) -> list[FeatureRequest]:
-        return [*self.on_board, *self.submitted, *self.estimated]
+
+def _estimate_candidates(owner: User | None) -> QuerySet[FeatureRequest]:
+    requests = FeatureRequest.objects.filter(status__in=(Status.RANKED, Status.SUBMITTED))
+    return requests if owner is None else requests.filter(owner=owner)
 
 
-ESTIMATED_SHOWN = 100
-
-
-def estimate_queue(*, owner: User | None = None) -> EstimateQueue:
-    """What product managers should estimate, most pressing first. Three queries.
+def estimate_queue(*, owner: User | None = None) -> QuerySet[FeatureRequest]:
+    """What product managers should estimate, most pressing first, each row with its
+    `section`: ranked requests without an estimate (the board cannot weigh them) in quarter
+    and rank order, then submitted ones oldest first, then those already estimated, newest
+    estimate first (for re-estimates). One query; page it.
 
     `owner`: only the requests that product manager owns ("assigned to me").
     """
-    base = _with_deal_figures(
-        FeatureRequest.objects.select_related("quarter", "estimated_by", "submitted_by")
+    requests = _with_deal_figures(
+        _estimate_candidates(owner).select_related("quarter", "estimated_by", "submitted_by")
+    ).annotate(section=_ESTIMATE_SECTION)
+
+    def within(section: int, field: str) -> Case:
+        return Case(When(section=section, then=F(field)))
+
+    return requests.order_by(
+        "section",
+        within(ON_BOARD, "quarter__start").asc(),
+        within(ON_BOARD, "rank_key").asc(),
+        within(SUBMITTED_SECTION, "created_at").asc(),
+        within(ESTIMATED, "estimated_at").desc(),
+        "id",
     )
-    if owner is not None:
-        base = base.filter(owner=owner)
-    return EstimateQueue(
-        on_board=list(
-            base.filter(status=Status.RANKED, estimate_points__isnull=True).order_by(
-                "quarter__start", "rank_key"
-            )
-        ),
-        submitted=list(
-            base.filter(status=Status.SUBMITTED, estimate_points__isnull=True).order_by(
-                "created_at", "id"
-            )
-        ),
-        estimated=list(
-            base.filter(
-                status__in=(Status.RANKED, Status.SUBMITTED), estimate_points__isnull=False
-            ).order_by("-estimated_at", "-id")[:ESTIMATED_SHOWN]
-        ),
+
+
+def estimate_queue_counts(requests: QuerySet[FeatureRequest]) -> dict[int, int]:
+    """How many of `requests` (the estimate queue, filtered) each section holds; one query."""
+    counts = dict.fromkeys(ESTIMATE_SECTIONS, 0)
+    rows = (
+        FeatureRequest.objects.filter(pk__in=requests.values("pk"))
+        .annotate(section=_ESTIMATE_SECTION)
+        .order_by()
+        .values_list("section")
+        .annotate(count=Count("id"))
     )
+    counts.update(dict(rows))
+    return counts
 
 
 def estimates_needed_count() -> int:
@@ -190,9 +205,13 @@ def owned_open_count(*, owner: User) -> int:
 
 def estimate_row(*, pk: int) -> FeatureRequest:
     """One row of the estimate queue, with the same annotations as the queue."""
-    return _with_deal_figures(
-        FeatureRequest.objects.select_related("quarter", "estimated_by", "submitted_by")
-    ).get(pk=pk)
+    return (
+        _with_deal_figures(
+            FeatureRequest.objects.select_related("quarter", "estimated_by", "submitted_by")
+        )
+        .annotate(section=_ESTIMATE_SECTION)
+        .get(pk=pk)
+    )
 
 
 @dataclass

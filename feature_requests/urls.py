@@ -1,6 +1,6 @@
 from django.urls import path
 
-from feature_requests.views import customers, ranking, requests, search
+from feature_requests.views import customers, ranking, requests, saved_views, search
 
 app_name = "requests"
 
@@ -32,6 +32,11 @@ urlpatterns = [
     path("triage/", requests.triage_queue, name="triage_queue"),
     path("triage/bulk/", requests.triage_bulk, name="triage_bulk"),
     path("estimates/", requests.estimate_queue, name="estimate_queue"),
+    # Saved views: named filters of the request pages
+    path("views/", saved_views.saved_view_list, name="saved_view_list"),
+    path("views/save/", saved_views.saved_view_save, name="saved_view_save"),
+    path("views/<int:pk>/share/", saved_views.saved_view_share, name="saved_view_share"),
+    path("views/<int:pk>/delete/", saved_views.saved_view_delete, name="saved_view_delete"),
     # The ranking's history (the board itself, with its cut line, is in commitments)
     path("board/<str:label>/history/", ranking.ranking_history, name="ranking_history"),
 ]

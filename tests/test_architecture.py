@@ -20,6 +20,9 @@ APPS = [
     "feature_requests",
     "commitments",
     "reviews",
+    "api",
+    "webhooks",
+    "slack_app",
     "demo",
 ]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"

@@ -65,6 +65,10 @@ URLS = {
     "people:person_invite": None,
     "people:person_detail": "person",
     "people:person_deactivate": "person",  # the confirmation step
+    "requests:saved_view_list": None,
+    # api (REST API, API keys): add its pages here
+    # webhooks: add its pages here
+    # slack_app: add its pages here
 }
 # POST-only actions: an empty POST is bad input (400) for those allowed, 403 for the rest.
 POST_URLS = {
@@ -94,6 +98,12 @@ POST_URLS = {
     "people:person_deactivate": "person",
     "people:person_reactivate": "person",
     "people:person_invitation_send": "person",
+    "requests:saved_view_save": None,
+    "requests:saved_view_share": "saved_view",
+    "requests:saved_view_delete": "saved_view",
+    # api: add its POST-only URLs here
+    # webhooks: add its POST-only URLs here
+    # slack_app: add its POST-only URLs here
 }
 ACTED = "acted or refused the empty input"  # 302 or 400: anything but 403 and 5xx
 
@@ -144,6 +154,10 @@ EXPECTED = {
     "notification_list": EVERYONE,
     "notification_emails": EVERYONE,
     "commitments:decision_queue": PRODUCT_LEADERS,
+    "requests:saved_view_list": EVERYONE,
+    # api: expected statuses of its pages
+    # webhooks: expected statuses of its pages
+    # slack_app: expected statuses of its pages
     "commitments:commitment_list": EVERYONE,
     "commitments:commitment_drop": PRODUCT_LEADERS,
     "commitments:swap_create": SALES_LEADERS,
@@ -195,6 +209,14 @@ EXPECTED_POST = {
     "people:person_deactivate": roles(ok=302),  # the reason is optional: the rep is deactivated
     "people:person_reactivate": roles(ok=400),  # the rep is active already
     "people:person_invitation_send": roles(ok=400),  # the rep has set a password
+    "requests:saved_view_save": roles(*Role, ok=400),  # no name, no page
+    # A saved view is its owner's (a sales leader's) alone: anyone else, admins too, finds no
+    # such view of theirs. An empty POST unshares it.
+    "requests:saved_view_share": dict.fromkeys(Role, 404) | {Role.SALES_LEADER: 302, ANON: LOGIN},
+    "requests:saved_view_delete": dict.fromkeys(Role, 404) | {Role.SALES_LEADER: 302, ANON: LOGIN},
+    # api: expected statuses of its POST-only URLs
+    # webhooks: expected statuses of its POST-only URLs
+    # slack_app: expected statuses of its POST-only URLs
 }
 
 # Pages anybody may see: logging in and recovering a password, and the health check.
@@ -273,7 +295,16 @@ def objects(cast, quarter):
         quarter=quarter, week_start=week_start_for(company_today())
     )
     review_generate(review_id=review.pk)
+    from feature_requests.models import SavedView
+
+    saved_view = SavedView.objects.create(
+        owner=cast[Role.SALES_LEADER], page="requests", name="Matrix view", query="segment=smb"
+    )
     return {
+        "saved_view": saved_view,
+        # api: objects its URLs take (made above, before `saved_view`)
+        # webhooks: objects its URLs take (made above, before `saved_view`)
+        # slack_app: objects its URLs take (made above, before `saved_view`)
         "review": review,
         "review_pk": review,
         "quarter": quarter,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils.text import slugify
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accounts.decorators import allowed_to
@@ -16,10 +18,11 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action, can
 from budgets.models import Quarter
 from budgets.selectors import quarter_current, quarter_list
-from commitments.board import BoardChange, board_change_for, board_for
+from commitments.board import Board, BoardChange, board_change_for, board_for, board_rows_matching
 from config.forms import errors_text
 from feature_requests.forms.ranking import MoveForm
 from feature_requests.ranking import Move, RankingChanged, RankingError, ranking_move
+from feature_requests.views.filtering import filter_context, filter_form, filtered_response
 
 BOARD_TEMPLATE = "commitments/board.html"
 
@@ -46,10 +49,29 @@ def _board_context(
 
 
 @allowed_to(Action.VIEW_REQUESTS)
+@require_safe
 def board(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
+    """The quarter's board; filtered, it shows the matching rows in their places on the
+    whole ranking, and moves are off (where a row goes among hidden ones is ambiguous)."""
     quarter = get_object_or_404(Quarter, label=label)
+    form = filter_form(request, "board")
     context = _board_context(request, quarter, quarters=quarter_list())
-    return render(request, BOARD_TEMPLATE, context)
+    context |= filter_context(request, form, quarter=quarter)
+    if form.active:
+        board = context["board"]
+        assert isinstance(board, Board)
+        shown, cut_line_last = board_rows_matching(board, form.criteria)
+        context |= {
+            "board": replace(board, rows=shown),
+            "ranked_count": len(board.rows),
+            "cut_line_last": cut_line_last,
+            "rank_paused": context["may_rank"],
+            "may_rank": False,
+            "filter_summary": f"{len(shown)} of {len(board.rows)} ranked request"
+            f"{pluralize(len(board.rows))} match these filters; positions and cumulative "
+            "points are those of the whole ranking.",
+        }
+    return filtered_response(request, BOARD_TEMPLATE, context, fragment="board")
 
 
 @allowed_to(Action.RANK)

@@ -11,12 +11,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import allowed_to
 from accounts.http import AuthenticatedHttpRequest
@@ -49,8 +50,11 @@ from commitments.selectors import budget_figures
 from commitments.services import PROGRESS_STATUSES
 from config.forms import RowFailure, add_service_errors, errors_text
 from feature_requests.models import FeatureRequest
+from feature_requests.views.filtering import filter_context, filter_form, filtered_response
 
 QUEUE_TEMPLATE = "commitments/decisions/queue.html"
+# The rest of the ranking (below the cut line) can run to thousands: a page at a time.
+OTHERS_PER_PAGE = 50
 COMMITMENTS_TEMPLATE = "commitments/decisions/commitments.html"
 DROP_TEMPLATE = "commitments/decisions/drop.html"
 SWAP_FORM_TEMPLATE = "commitments/decisions/swap_form.html"
@@ -99,20 +103,38 @@ def _queue_page(
     status: int = 200,
     failure: RowFailure | None = None,
 ) -> HttpResponse:
-    queue = decision_queue_for(quarter=quarter, terms=terms) if quarter else None
+    form = filter_form(request, "decisions")
+    queue = (
+        decision_queue_for(quarter=quarter, terms=terms, criteria=form.criteria)
+        if quarter
+        else None
+    )
+    page_number = request.GET.get("page")
     if queue and failure:
-        for row in queue.proposed + queue.others:
+        for index, row in enumerate(queue.proposed + queue.others):
             if row["id"] == failure.pk:
                 row["failure"] = failure
-    return render(
-        request,
-        QUEUE_TEMPLATE,
-        {"quarter": quarter, "quarters": quarter_list(), "queue": queue},
-        status=status,
-    )
+                # The page of the rest of the ranking that holds the refused row.
+                page_number = str(max(index - len(queue.proposed), 0) // OTHERS_PER_PAGE + 1)
+    others = Paginator(queue.others if queue else [], OTHERS_PER_PAGE).get_page(page_number)
+    context = {
+        "quarter": quarter,
+        "quarters": quarter_list(),
+        "queue": queue,
+        "page": others,
+        **filter_context(request, form),
+    }
+    if queue and form.active:
+        count = len(queue.proposed) + others.paginator.count
+        context["filter_summary"] = (
+            f"{count} ranked request{pluralize(count)} match{'es' if count == 1 else ''} these "
+            "filters; the cut line and the figures are those of the whole ranking."
+        )
+    return filtered_response(request, QUEUE_TEMPLATE, context, status=status)
 
 
 @allowed_to(Action.DECIDE)
+@require_safe
 def decision_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The quarter's proposed requests (above the cut line) first, then the rest, then swaps."""
     terms = DropTerms.load()

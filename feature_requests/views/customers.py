@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import TypeVar
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,6 +25,7 @@ from feature_requests.forms.customers import CrmImportForm, CustomerForm, DealFi
 from feature_requests.models import Customer, Deal
 
 TEMPLATES = "feature_requests/customers/"
+PAGE_SIZE = 50
 
 _Saved = TypeVar("_Saved")
 
@@ -46,14 +49,16 @@ def _saved(form: BaseForm, save: Callable[[], _Saved]) -> _Saved | None:
 @allowed_to(Action.VIEW_CUSTOMERS)
 @require_GET
 def customer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    customers = list(customer_services.customer_list())
+    """Customers by name, 50 a page; the totals are over all of them, not the page."""
+    page = Paginator(customer_services.customer_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+    totals = customer_services.customer_totals()
     return render(
         request,
         TEMPLATES + "customer_list.html",
         {
-            "customers": customers,
-            "total_arr": sum(c.arr for c in customers),
-            "total_pipeline": sum(c.open_pipeline for c in customers),
+            "page": page,
+            "total_arr": totals["arr"],
+            "total_pipeline": totals["open_pipeline"],
         },
     )
 
@@ -61,18 +66,19 @@ def customer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @allowed_to(Action.VIEW_CUSTOMERS)
 @require_GET
 def customer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A customer and its deals, 50 a page; the open pipeline is over all its deals."""
     customer = get_object_or_404(Customer, pk=pk)
-    deals = list(customer_services.customer_deals(customer=customer))
+    page = Paginator(customer_services.customer_deals(customer=customer), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         TEMPLATES + "customer_detail.html",
         {
             "customer": customer,
-            "deals": deals,
-            "editable": {
-                deal.pk for deal in deals if can(request.user, Action.EDIT_CUSTOMERS, deal)
-            },
-            "open_pipeline": sum(deal.amount for deal in deals if deal.is_open),
+            "page": page,
+            "editable": _editable(request, page),
+            "open_pipeline": customer_services.open_pipeline(customer.deals.all()),
         },
     )
 
@@ -114,20 +120,23 @@ def customer_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @allowed_to(Action.VIEW_CUSTOMERS)
 @require_GET
 def deal_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """All deals, or a rep's own by default; filterable by stage."""
+    """All deals, or a rep's own by default; filterable by stage; 50 a page."""
     filters = DealFilterForm(request.GET)
     data = filters.cleaned_data if filters.is_valid() else {}
     is_rep = request.user.role == Role.SALES_REP
     # Only reps own deals, so only they get "mine", and it is where they start.
     show = (data.get("show") or "mine") if is_rep else "all"
     stage = data.get("stage", "")
-    deals = list(
-        customer_services.deal_list(stage=stage, owner=request.user if show == "mine" else None)
-    )
+    deals = customer_services.deal_list(stage=stage, owner=request.user if show == "mine" else None)
+    page = Paginator(deals, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The pager keeps the filters as they were understood, not as they were typed.
+    kept = {"stage": stage, "show": show if is_rep else ""}
     context = {
-        "deals": deals,
-        "editable": {deal.pk for deal in deals if can(request.user, Action.EDIT_CUSTOMERS, deal)},
-        "total_amount": sum(deal.amount for deal in deals),
+        "page": page,
+        "pager_query": urlencode({name: value for name, value in kept.items() if value}),
+        "editable": _editable(request, page),
+        # Of every matching deal, not just this page's.
+        "total_amount": customer_services.deal_amount_total(deals),
         "filters": DealFilterForm(initial={"stage": stage, "show": show}),
         "stage": stage,
         "show": show,
@@ -138,6 +147,11 @@ def deal_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.htmx:
         template += "#deal-table"
     return render(request, template, context)
+
+
+def _editable(request: AuthenticatedHttpRequest, page: Page[Deal]) -> set[int]:
+    """The page's deals this user may edit."""
+    return {deal.pk for deal in page if can(request.user, Action.EDIT_CUSTOMERS, deal)}
 
 
 def _deal_form_page(request: HttpRequest, form: DealForm, *, deal: Deal | None) -> HttpResponse:

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -25,6 +26,7 @@ from budgets.models import Quarter
 from budgets.selectors import company_today, quarter_current
 from config.forms import add_service_errors, errors_text
 from feature_requests import selectors, services
+from feature_requests.filters import requests_filtered, requests_sorted
 from feature_requests.forms.requests import (
     DEAL_PICK_LIMIT,
     AcceptForm,
@@ -43,6 +45,7 @@ from feature_requests.forms.requests import (
 from feature_requests.models import FeatureRequest
 from feature_requests.ranking import ranking_place
 from feature_requests.search import duplicate_candidates, duplicate_candidates_for
+from feature_requests.views.filtering import filter_context, filter_form, filtered_response
 
 Status = FeatureRequest.Status
 PAGE_SIZE = 50
@@ -96,23 +99,30 @@ def _default_quarter(
 
 
 @allowed_to(Action.VIEW_REQUESTS)
+@require_safe
 def request_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """A rep's own requests; everyone else's view of all of them. Newest first, 50 a page."""
-    status = request.GET.get("status", "")
-    if status not in Status.values:
-        status = ""  # an unknown filter shows everything rather than failing
-    requests = selectors.request_list_for(user=request.user, status=status)
+    """A rep's own requests; everyone else's view of all of them. Filtered and sorted by the
+    query string (newest first by default), 50 a page."""
+    form = filter_form(request, "requests")
+    requests = requests_sorted(
+        requests_filtered(selectors.request_list_for(user=request.user), form.criteria),
+        form.sort_key,
+    )
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    return filtered_response(
         request,
         LIST_TEMPLATE,
         {
             "page": page,
-            "status": status,
-            "statuses": Status.choices,
             "mine": request.user.role == Role.SALES_REP,
+            "filter_summary": _matching(page.paginator.count),
+            **filter_context(request, form),
         },
     )
+
+
+def _matching(count: int) -> str:
+    return f"{count} request{pluralize(count)} match{'' if count != 1 else 'es'} these filters."
 
 
 def _request_form_page(
@@ -421,7 +431,14 @@ def _triage_page(
     request: AuthenticatedHttpRequest, *, status: int = 200, bulk_form: BulkTriageForm | None = None
 ) -> HttpResponse:
     everyone = request.GET.get("all") == "1"
-    requests = selectors.triage_queue_for(leader=request.user, everyone=everyone)
+    form = filter_form(request, "triage")
+    requests = requests_sorted(
+        requests_filtered(
+            selectors.triage_queue_for(leader=request.user, everyone=everyone), form.criteria
+        ),
+        form.sort_key,
+        default="oldest",
+    )
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
     today = company_today()
     current = quarter_current(today=today)
@@ -431,12 +448,14 @@ def _triage_page(
         default = _default_quarter(row, today, current)
         row.default_quarter_id = default.pk if default else None
         row.similar = similar[row.pk]
-    return render(
+    return filtered_response(
         request,
         TRIAGE_TEMPLATE,
         {
             "page": page,
             "everyone": everyone,
+            "filter_summary": _matching(page.paginator.count),
+            **filter_context(request, form),
             "quarters": quarters,
             "managers": list(selectors.product_managers_active()),
             "bulk_form": bulk_form,
@@ -495,12 +514,46 @@ def triage_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
 # --- estimates (product managers) ---------------------------------------------------------------
 
 
-@allowed_to(Action.ESTIMATE)
-def estimate_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """What to estimate; `?mine=1`: only the requests the PM owns."""
+def _estimate_page(
+    request: AuthenticatedHttpRequest,
+    *,
+    status: int = 200,
+    failed: FeatureRequest | None = None,
+    error: str = "",
+) -> HttpResponse:
     mine = request.GET.get("mine") == "1"
-    queue = selectors.estimate_queue(owner=request.user if mine else None)
-    return render(request, ESTIMATES_TEMPLATE, {"queue": queue, "mine": mine})
+    form = filter_form(request, "estimates")
+    queue = requests_filtered(
+        selectors.estimate_queue(owner=request.user if mine else None), form.criteria
+    )
+    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    for row in page:
+        if failed is not None and row.pk == failed.pk:
+            row.estimate_error = error
+            row.estimate_value = request.POST.get("points", "")
+    counts = selectors.estimate_queue_counts(queue)
+    return filtered_response(
+        request,
+        ESTIMATES_TEMPLATE,
+        {
+            "page": page,
+            "mine": mine,
+            "sections": [
+                {"label": label, "count": counts[key], "key": key}
+                for key, label in selectors.ESTIMATE_SECTIONS.items()
+            ],
+            "filter_summary": _matching(page.paginator.count),
+            **filter_context(request, form),
+        },
+        status=status,
+    )
+
+
+@allowed_to(Action.ESTIMATE)
+@require_safe
+def estimate_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """What to estimate, 50 a page; `?mine=1`: only the requests the PM owns."""
+    return _estimate_page(request)
 
 
 @allowed_to(Action.ESTIMATE)
@@ -538,9 +591,4 @@ def request_estimate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         )
         return redirect("requests:estimate_queue")
     messages.error(request, f"“{feature.title}” was not estimated: {error}")
-    queue = selectors.estimate_queue()
-    for row in queue.rows():
-        if row.pk == feature.pk:
-            row.estimate_error = error
-            row.estimate_value = request.POST.get("points", "")
-    return render(request, ESTIMATES_TEMPLATE, {"queue": queue}, status=400)
+    return _estimate_page(request, status=400, failed=feature, error=error)

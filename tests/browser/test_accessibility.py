@@ -152,6 +152,12 @@ def pages_for(role: Role) -> list[tuple[str, str]]:
         )
     # Search results, every kind found ("audit": requests; the deal "Renewal with audit log").
     pages.append(("requests:search", reverse("requests:search") + "?q=audit"))
+    # Filtered pages: the matches, "Save this view", a filter it could not read; the board
+    # with its moves paused.
+    filtered = "?customer=globex&arr_min=lots"
+    for name in ("requests:request_list", "commitments:board", "commitments:decision_queue"):
+        if EXPECTED[name][role] == 200:
+            pages.append((name, url_for(name, objects) + filtered))
     return pages
 
 

@@ -290,6 +290,56 @@ def test_it_lists_the_ranking_history(client, cast, quarter, board):
     assert "added at 1" in html
 
 
+def add_moves(quarter, request, count: int) -> None:
+    """`count` moves of `request`, the newest from position `count` to `count + 1`."""
+    RankEvent.objects.bulk_create(
+        RankEvent(
+            quarter=quarter, request=request, kind="moved", old_position=i, new_position=i + 1
+        )
+        for i in range(1, count + 1)
+    )
+
+
+def test_it_lists_the_ranking_history_50_a_page(client, cast, quarter, board):
+    add_moves(quarter, board["A"], 60)  # after the board's five additions
+    client.force_login(cast[Role.PRODUCT_MANAGER])
+    url = reverse("requests:ranking_history", args=[quarter.label])
+
+    html = client.get(url).text
+    assert html.count("<time ") == 50
+    assert "moved 60 → 61" in html and "moved 10 → 11" not in html
+    assert "Page 1 of 2" in html
+    assert '<a href="?page=2" rel="next">' in html
+
+    html = client.get(url, {"page": "2"}).text
+    assert html.count("<time ") == 15
+    assert "moved 10 → 11" in html and "added at 1" in html
+    assert '<a href="?page=1" rel="prev">' in html
+
+
+@pytest.mark.parametrize("number", ["abc", "999"])
+def test_it_shows_a_history_page_for_any_page_number(client, cast, quarter, board, number):
+    add_moves(quarter, board["A"], 60)
+    client.force_login(cast[Role.PRODUCT_MANAGER])
+    url = reverse("requests:ranking_history", args=[quarter.label])
+    response = client.get(url, {"page": number})
+    assert response.status_code == 200
+    assert "moved" in response.text
+
+
+@pytest.mark.parametrize("count", [2, 60])
+def test_it_lists_the_ranking_history_in_constant_queries(
+    client, cast, quarter, board, django_assert_num_queries, count
+):
+    add_moves(quarter, board["A"], count)
+    client.force_login(cast[Role.PRODUCT_MANAGER])
+    # session, user, the quarter, the events' count (pager), the page of events with their
+    # requests and actors, unread notifications (header)
+    with django_assert_num_queries(6):
+        response = client.get(reverse("requests:ranking_history", args=[quarter.label]))
+    assert response.text.count("<time ") == min(count + 5, 50)
+
+
 def test_it_exports_the_ranking_as_csv(client, cast, quarter, board):
     board["B"].title = "=HYPERLINK(evil)"
     board["B"].save()
@@ -364,9 +414,10 @@ def test_it_shows_the_board_in_constant_queries(
     client.force_login(cast[Role.SALES_LEADER])
     url = reverse("commitments:board", args=[quarter.label])
     # session, user, quarter, quarter list, rows, customers, version, committed points,
-    # change costs, live commitments, unread notifications (header)
+    # change costs, live commitments, unread notifications (header); the filter bar: saved
+    # views, rep and manager choices
 
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(14):
         response = client.get(url)
     assert response.text.count('class="board-row') == count
 

@@ -109,8 +109,8 @@ def test_it_shows_the_queue_in_constant_queries(
         )
     # session, user, settings (drop terms), current quarter, board (rows, customers, version,
     # figures ×2, commitments), pending swaps, later quarters, unread notifications (header),
-    # the quarter switcher
-    with django_assert_num_queries(14):
+    # the quarter switcher; the filter bar: saved views, rep and manager choices
+    with django_assert_num_queries(17):
         response = product_client.get(QUEUE)
     assert response.text.count('class="decision-item') == extra + 1
     assert response.text.count("/swaps/") == extra

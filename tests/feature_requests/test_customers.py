@@ -445,6 +445,113 @@ def test_it_answers_htmx_with_just_the_table(rep_client, deals):
     assert "Mine won" in response.text and "Mine open" not in response.text
 
 
+# Pages of 50 ------------------------------------------------------------------------------------
+
+
+def add_deals(customer: Customer, owner, count: int, **fields) -> None:
+    """`count` open deals of $1,000, named so that they sort in the order they are made."""
+    fields.setdefault("stage", Deal.Stage.DISCOVERY)
+    Deal.objects.bulk_create(
+        Deal(customer=customer, owner=owner, name=f"Deal {i:02}", amount=1_000, **fields)
+        for i in range(count)
+    )
+
+
+def pages_of(html: str) -> str:
+    return html.split('<nav class="pager"')[1].split("</nav>")[0]
+
+
+def test_it_lists_deals_50_a_page_with_the_totals_of_all(leader_client, cast):
+    add_deals(make_customer("Acme"), cast[Role.SALES_REP], 60)
+    url = reverse("requests:deal_list")
+
+    page = leader_client.get(url).text
+    assert page.count('<th scope="row">Deal ') == 50
+    assert "Deal 49<" in page and "Deal 50<" not in page
+    assert "Page 1 of 2" in pages_of(page)
+    assert '<a href="?page=2" rel="next">' in page
+
+    page = leader_client.get(url, {"page": "2"}).text
+    assert page.count('<th scope="row">Deal ') == 10
+    assert "Deal 50<" in page and "Deal 49<" not in page
+    assert '<a href="?page=1" rel="prev">' in page
+    assert "60 deals" in page
+    assert 'data-testid="total-amount">$60,000<' in page
+
+
+def test_it_keeps_the_deal_filters_on_the_next_page(rep_client, cast, make_user):
+    add_deals(make_customer("Acme"), make_user(Role.SALES_REP), 55)
+    add_deals(make_customer("Globex"), cast[Role.SALES_REP], 5, stage=Deal.Stage.CLOSED_WON)
+
+    page = rep_client.get(reverse("requests:deal_list"), {"stage": "open", "show": "all"}).text
+    assert '<a href="?stage=open&amp;show=all&amp;page=2" rel="next">' in page
+    assert "55 deals" in page
+
+    # Also in the table htmx swaps in when a filter changes.
+    response = rep_client.get(
+        reverse("requests:deal_list"),
+        {"stage": "open", "show": "all", "page": "2"},
+        headers={"HX-Request": "true"},
+    )
+    assert '<a href="?stage=open&amp;show=all&amp;page=1" rel="prev">' in response.text
+    assert "Page 2 of 2" in response.text
+    assert response.text.count('<th scope="row">Deal ') == 5
+    assert 'data-testid="total-amount">$55,000<' in response.text
+
+
+def test_it_keeps_a_reps_default_filter_on_the_next_page(rep_client, cast):
+    add_deals(make_customer("Acme"), cast[Role.SALES_REP], 51)
+    page = rep_client.get(reverse("requests:deal_list")).text
+    assert '<a href="?show=mine&amp;page=2" rel="next">' in page
+
+
+def test_it_lists_customers_50_a_page_with_the_totals_of_all(leader_client, cast):
+    add_customers_with_deals(cast[Role.SALES_REP], 60)  # one open and one won deal of $100 each
+    url = reverse("requests:customer_list")
+
+    page = leader_client.get(url).text
+    assert page.count('<td class="num">1</td>') == 50
+    assert "Page 1 of 2" in pages_of(page)
+    assert '<a href="?page=2" rel="next">' in page
+
+    page = leader_client.get(url, {"page": "2"}).text
+    assert page.count('<td class="num">1</td>') == 10
+    assert "60 customers" in page
+    assert 'data-testid="total-arr">$1,770,000<' in page  # 1,000 × (0 + 1 + … + 59)
+    assert 'data-testid="total-pipeline">$6,000<' in page
+
+
+def test_it_lists_a_customers_deals_50_a_page_with_all_its_open_pipeline(client, cast):
+    acme = make_customer("Acme")
+    add_deals(acme, cast[Role.SALES_REP], 60)
+    add_deals(make_customer("Globex"), cast[Role.SALES_REP], 3)
+    client.force_login(cast[Role.PRODUCT_MANAGER])
+    url = reverse("requests:customer_detail", args=[acme.pk])
+
+    page = client.get(url).text
+    assert page.count('<th scope="row" id="deal-') == 50
+    assert "Page 1 of 2" in pages_of(page)
+
+    page = client.get(url, {"page": "2"}).text
+    assert page.count('<th scope="row" id="deal-') == 10
+    assert '<a href="?page=1" rel="prev">' in page
+    assert 'data-testid="open-pipeline">$60,000<' in page
+
+
+@pytest.mark.parametrize("number", ["abc", "999", "0", "-1"])
+def test_it_shows_a_page_for_any_page_number(leader_client, cast, number):
+    acme = make_customer("Acme")
+    add_deals(acme, cast[Role.SALES_REP], 60)
+    for url in [
+        reverse("requests:deal_list"),
+        reverse("requests:customer_list"),
+        reverse("requests:customer_detail", args=[acme.pk]),
+    ]:
+        response = leader_client.get(url, {"page": number})
+        assert response.status_code == 200
+        assert "Deal" in response.text
+
+
 # Query counts --------------------------------------------------------------------------------
 
 
@@ -463,8 +570,9 @@ def add_customers_with_deals(owner, count: int) -> None:
 def test_it_lists_customers_in_constant_queries(client, cast, django_assert_num_queries, count):
     add_customers_with_deals(cast[Role.SALES_REP], count)
     client.force_login(cast[Role.SALES_LEADER])
-    # session, user, the annotated customers, unread notifications (header)
-    with django_assert_num_queries(4):
+    # session, user, the customers' count (pager), the page of annotated customers, total ARR,
+    # total open pipeline, unread notifications (header)
+    with django_assert_num_queries(7):
         response = client.get(reverse("requests:customer_list"))
     assert response.text.count('<td class="num">1</td>') == count
 
@@ -473,10 +581,11 @@ def test_it_lists_customers_in_constant_queries(client, cast, django_assert_num_
 def test_it_lists_deals_in_constant_queries(client, cast, django_assert_num_queries, count):
     add_customers_with_deals(cast[Role.SALES_REP], count)
     client.force_login(cast[Role.SALES_REP])
-    # session, user, the deals with their customers and owners, unread notifications
-    with django_assert_num_queries(4):
+    # session, user, the deals' count (pager), the page of deals with their customers and
+    # owners, the deals' total amount, unread notifications
+    with django_assert_num_queries(6):
         response = client.get(reverse("requests:deal_list"))
-    assert response.text.count("Ray Rep</td>") == 2 * count
+    assert response.text.count("Ray Rep</td>") == min(2 * count, 50)
 
 
 @pytest.mark.parametrize("count", [2, 30])
@@ -487,8 +596,9 @@ def test_it_shows_a_customer_in_constant_queries(client, cast, django_assert_num
         for i in range(count)
     )
     client.force_login(cast[Role.PRODUCT_MANAGER])
-    # session, user, the customer, its deals with their owners, unread notifications
-    with django_assert_num_queries(5):
+    # session, user, the customer, its deals' count (pager), the page of its deals with their
+    # owners, its open pipeline, unread notifications
+    with django_assert_num_queries(7):
         response = client.get(reverse("requests:customer_detail", args=[acme.pk]))
     assert response.text.count("Ray Rep</td>") == count
 

@@ -276,8 +276,8 @@ def test_it_lists_requests_in_constant_queries(
     add_requests(rep, [deal, other], count)
     client.force_login(cast[role])
     # session, user, the page's count, the page's rows (annotated, joined), unread
-    # notifications (header)
-    with django_assert_num_queries(5):
+    # notifications (header); the filter bar: saved views, the quarter, rep and manager choices
+    with django_assert_num_queries(9):
         response = client.get(reverse("requests:request_list"))
     assert response.text.count('<th scope="row" class="wrap-cell">') == count
 

@@ -84,8 +84,9 @@ def test_it_lists_the_queue_in_constant_queries(
     client.force_login(leader)
     # session, user, count, rows (with ARR and criticality), company settings (today), current
     # quarter, open quarters, the merge candidates by title, active PMs (owner choice), merge
-    # suggestions, unread notifications (header)
-    with django_assert_num_queries(11):
+    # suggestions, unread notifications (header); the filter bar: saved views, the quarter,
+    # rep and manager choices
+    with django_assert_num_queries(15):
         response = client.get(TRIAGE)
     assert response.text.count('class="card triage-item"') == count
 
