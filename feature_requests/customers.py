@@ -8,23 +8,25 @@ deal, when two customer names are the same customer). The CSV import is `crm_imp
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, TypedDict
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import Role, User
 from accounts.permissions import Action, require
 from config.forms import has_visible_text
-from feature_requests.models import Customer, Deal
+from feature_requests.models import MAX_EXTERNAL_ID_LENGTH, Customer, Deal
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
 CUSTOMER_FIELDS = ("name", "segment", "arr", "crm_url")
 DEAL_FIELDS = ("customer", "name", "amount", "stage", "expected_close", "owner", "crm_url")
+_Upserted = TypeVar("_Upserted")
 OPEN_STAGES = tuple(
     stage for stage in Deal.Stage if stage not in (Deal.Stage.CLOSED_WON, Deal.Stage.CLOSED_LOST)
 )
@@ -194,6 +196,127 @@ def deal_update(*, actor: User, deal: Deal, **values: Any) -> Deal:
     locked.full_clean()
     locked.save()
     return locked
+
+
+# Upserts by the CRM's id (the REST API; a CRM sync) ------------------------------------------
+
+
+def _clean_external_id(external_id: str) -> str:
+    external_id = external_id.strip()
+    if not external_id or not has_visible_text(external_id):
+        raise ValidationError({"external_id": "Give the CRM id."})
+    if len(external_id) > MAX_EXTERNAL_ID_LENGTH:
+        raise ValidationError(
+            {"external_id": f"Keep the CRM id to {MAX_EXTERNAL_ID_LENGTH} characters."}
+        )
+    return external_id
+
+
+def _saved_once_more(save: Callable[[], _Upserted]) -> _Upserted:
+    """Run `save` in a savepoint; if a concurrent upsert of the same record won the race to
+    insert it (a unique constraint), run it once more: it then finds and updates that row."""
+    try:
+        with transaction.atomic():
+            return save()
+    except IntegrityError:
+        with transaction.atomic():
+            return save()
+
+
+@transaction.atomic
+def customer_upsert(
+    *,
+    actor: User,
+    external_id: str,
+    name: str,
+    segment: str | None = None,
+    arr: int | None = None,
+    crm_url: str | None = None,
+) -> tuple[Customer, bool]:
+    """Create or update the customer the CRM knows as `external_id`; (customer, created).
+
+    A customer without a CRM id whose name matches (as the CSV import matches names: case
+    and spacing aside) is that customer, not a new one: it takes the id. Fields left None
+    keep their values (a new customer gets the defaults).
+    """
+    require(actor, Action.IMPORT_CUSTOMERS)
+    external_id = _clean_external_id(external_id)
+
+    def save() -> tuple[Customer, bool]:
+        customer = (
+            Customer.objects.select_for_update().filter(external_id=external_id).first()
+            or Customer.objects.select_for_update()
+            .filter(external_id__isnull=True, name__iexact=clean_name(name))
+            .first()
+        )
+        created = customer is None
+        if customer is None:
+            customer = Customer()
+        customer.external_id = external_id
+        customer.name = clean_name(name)
+        for field_name, value in (("segment", segment), ("arr", arr), ("crm_url", crm_url)):
+            if value is not None:
+                setattr(customer, field_name, value)
+        _check_customer(customer)
+        customer.save()
+        return customer, created
+
+    return _saved_once_more(save)
+
+
+@transaction.atomic
+def deal_upsert(
+    *,
+    actor: User,
+    external_id: str,
+    customer: Customer,
+    name: str,
+    amount: int,
+    owner: User,
+    stage: str | None = None,
+    expected_close: dt.date | None = None,
+    crm_url: str | None = None,
+) -> tuple[Deal, bool]:
+    """Create or update the deal the CRM knows as `external_id`; (deal, created).
+
+    A deal of the same customer and name without a CRM id is that deal (the CSV import's
+    key). The same rules as `deal_create` and `deal_update` hold: a rep upserts only their
+    own deals, the owner is an active rep.
+    """
+    external_id = _clean_external_id(external_id)
+
+    def save() -> tuple[Deal, bool]:
+        deal = (
+            Deal.objects.select_for_update().filter(external_id=external_id).first()
+            or Deal.objects.select_for_update()
+            .filter(external_id__isnull=True, customer=customer, name__iexact=clean_name(name))
+            .first()
+        )
+        created = deal is None
+        if deal is None:
+            deal = Deal()
+        else:
+            require(actor, Action.EDIT_CUSTOMERS, deal)  # as it is, before the change
+        old_owner_id = None if created else deal.owner_id
+        deal.external_id = external_id
+        deal.customer = customer
+        deal.name = clean_name(name)
+        deal.amount = amount
+        deal.owner = owner
+        if stage is not None:
+            deal.stage = stage
+        if expected_close is not None:
+            deal.expected_close = expected_close
+        if crm_url is not None:
+            deal.crm_url = crm_url
+        require(actor, Action.EDIT_CUSTOMERS, deal)
+        if deal.owner_id != old_owner_id:
+            _check_owner(owner)
+        deal.full_clean()
+        deal.save()
+        return deal, created
+
+    return _saved_once_more(save)
 
 
 def _check_owner(owner: User) -> None:

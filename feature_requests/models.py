@@ -15,6 +15,7 @@ MAX_TITLE_LENGTH = 140
 MAX_ESTIMATE_POINTS = 1_000
 MAX_PROBLEM_LENGTH = 5_000
 MAX_COMMENT_LENGTH = 5_000
+MAX_EXTERNAL_ID_LENGTH = 100
 
 _ST = TypeVar("_ST", contravariant=True)  # what a field accepts
 _GT = TypeVar("_GT", covariant=True)  # what it gives back
@@ -32,6 +33,10 @@ class Customer(models.Model):
         "ARR", default=0, help_text="Annual recurring revenue, in whole currency units."
     )
     crm_url = models.URLField("CRM link", blank=True)
+    # The CRM's id for the customer (an API upsert or a sync keys on it); None until known.
+    external_id = models.CharField(
+        "CRM id", max_length=MAX_EXTERNAL_ID_LENGTH, unique=True, null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -64,6 +69,9 @@ class Deal(models.Model):
         help_text="The rep who owns the deal.",
     )
     crm_url = models.URLField("CRM link", blank=True)
+    external_id = models.CharField(
+        "CRM id", max_length=MAX_EXTERNAL_ID_LENGTH, unique=True, null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
