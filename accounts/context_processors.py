@@ -25,6 +25,8 @@ NAVIGATION = [
     ("Quarters", "budgets:quarter_list", Action.VIEW_QUARTERS),
     ("People", "people:person_list", Action.MANAGE_PEOPLE),
     ("Settings", "budgets:settings", Action.EDIT_SETTINGS),
+    # The integrations' admin pages: webhooks, which link Slack and everyone's API keys.
+    ("Integrations", "webhooks:endpoint_list", Action.MANAGE_INTEGRATIONS),
 ]
 
 

@@ -34,10 +34,21 @@ app.conf.beat_schedule = {
         "task": "feature_requests.tasks.carry_over_rankings",
         "schedule": 60 * 60,
     },
+    # Every minute: webhook retries that are due, and deliveries whose task was lost.
+    "deliver-due-webhooks": {
+        "task": "webhooks.tasks.deliver_due_webhooks",
+        "schedule": 60.0,
+    },
     # Hourly: queue again the notification e-mails that could not be queued (Redis was down).
     "resend-notification-emails": {
         "task": "accounts.tasks.resend_notification_emails",
         "schedule": 60 * 60,
+    },
+    # Every minute: post the Slack messages that are due (retries after a Slack error or rate
+    # limit, or a queue that was down) and queue DMs of notices no other route queued.
+    "send-slack-messages": {
+        "task": "slack_app.tasks.send_due_messages",
+        "schedule": 60,
     },
 }
 

@@ -316,12 +316,54 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Integrations ------------------------------------------------------------------------------
 # REST API (api/): Django REST Framework with drf-spectacular's OpenAPI schema.
-REST_FRAMEWORK: dict[str, object] = {}
-SPECTACULAR_SETTINGS: dict[str, object] = {}
+# A key (API key page, `Authorization: Bearer <key>`) or the browser's session (with CSRF on
+# writes) acts as its owner. Throttled per key (per user for a session) in the default cache:
+# Django's local-memory cache, so the limit holds per process.
+REST_FRAMEWORK: dict[str, object] = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiKeyThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("API_THROTTLE_RATE", "600/min")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS: dict[str, object] = {
+    "TITLE": "Forcerank API",
+    "DESCRIPTION": "Quarters, the ranking board, requests, estimates, decisions, commitments, "
+    "weekly reviews, customers and deals. Authenticate with `Authorization: Bearer <key>` "
+    "(a key from the API keys page); a key acts with its owner's role.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from local static files (drf-spectacular-sidecar), no CDN: the CSP stays strict.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.without_database_limits",  # the same schema on SQLite and PostgreSQL
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "RequestStatusEnum": "feature_requests.models.FeatureRequest.Status",
+        "ReviewStatusEnum": "reviews.models.WeeklyReview.Status",
+    },
+}
 
 # Webhooks (webhooks/): deliveries to private and loopback addresses are refused (SSRF) unless
 # this is on: for tests and on-premise receivers.
 WEBHOOKS_ALLOW_PRIVATE_URLS = env_bool("WEBHOOKS_ALLOW_PRIVATE_URLS", DEBUG)
+# An endpoint is turned off (and the admins told) after this many deliveries in a row gave up.
+WEBHOOKS_DISABLE_AFTER = int(os.environ.get("WEBHOOKS_DISABLE_AFTER", "5"))
 
 # Slack (slack_app/): a bot token and signing secret from the environment, never the database.
 SLACK_BOT_TOKEN = os.environ.get("SLACK_BOT_TOKEN", "")

@@ -67,8 +67,15 @@ URLS = {
     "people:person_deactivate": "person",  # the confirmation step
     "requests:saved_view_list": None,
     # api (REST API, API keys): add its pages here
+    "api:key_list": None,
+    "api:key_list_all": None,
     # webhooks: add its pages here
+    "webhooks:endpoint_list": None,
+    "webhooks:endpoint_create": None,
+    "webhooks:endpoint_detail": "webhook_endpoint",
     # slack_app: add its pages here
+    "slack_app:settings": None,
+    "slack_app:me": None,
 }
 # POST-only actions: an empty POST is bad input (400) for those allowed, 403 for the rest.
 POST_URLS = {
@@ -102,8 +109,18 @@ POST_URLS = {
     "requests:saved_view_share": "saved_view",
     "requests:saved_view_delete": "saved_view",
     # api: add its POST-only URLs here
+    "api:key_create": None,
+    "api:key_revoke": "api_key",
     # webhooks: add its POST-only URLs here
+    "webhooks:endpoint_rotate_secret": "webhook_endpoint",
+    "webhooks:endpoint_disable": "webhook_endpoint",
+    "webhooks:endpoint_enable": "webhook_endpoint",
+    "webhooks:endpoint_delete": "webhook_endpoint",
+    "webhooks:endpoint_send_test": "webhook_endpoint",
+    "webhooks:delivery_resend": "webhook_delivery",
     # slack_app: add its POST-only URLs here
+    "slack_app:test_message": None,
+    "slack_app:slash_command": None,
 }
 ACTED = "acted or refused the empty input"  # 302 or 400: anything but 403 and 5xx
 
@@ -156,8 +173,15 @@ EXPECTED = {
     "commitments:decision_queue": PRODUCT_LEADERS,
     "requests:saved_view_list": EVERYONE,
     # api: expected statuses of its pages
+    "api:key_list": EVERYONE,
+    "api:key_list_all": ADMINS,
     # webhooks: expected statuses of its pages
+    "webhooks:endpoint_list": ADMINS,
+    "webhooks:endpoint_create": ADMINS,
+    "webhooks:endpoint_detail": ADMINS,
     # slack_app: expected statuses of its pages
+    "slack_app:settings": ADMINS,  # not connected in the matrix: no token
+    "slack_app:me": EVERYONE,
     "commitments:commitment_list": EVERYONE,
     "commitments:commitment_drop": PRODUCT_LEADERS,
     "commitments:swap_create": SALES_LEADERS,
@@ -215,8 +239,20 @@ EXPECTED_POST = {
     "requests:saved_view_share": dict.fromkeys(Role, 404) | {Role.SALES_LEADER: 302, ANON: LOGIN},
     "requests:saved_view_delete": dict.fromkeys(Role, 404) | {Role.SALES_LEADER: 302, ANON: LOGIN},
     # api: expected statuses of its POST-only URLs
+    "api:key_create": roles(*Role, ok=400),  # a key needs a name
+    # The sales leader's own key: its owner and admins revoke it; nobody else may.
+    "api:key_revoke": roles(Role.SALES_LEADER, ok=302),
     # webhooks: expected statuses of its POST-only URLs
+    "webhooks:endpoint_rotate_secret": roles(ok=302),
+    "webhooks:endpoint_disable": roles(ok=302),
+    "webhooks:endpoint_enable": roles(ok=400),  # it is on already
+    "webhooks:endpoint_delete": roles(ok=302),
+    "webhooks:endpoint_send_test": roles(ok=302),
+    "webhooks:delivery_resend": roles(ok=302),
     # slack_app: expected statuses of its POST-only URLs
+    "slack_app:test_message": roles(ok=302),  # not connected: back to the page, saying so
+    # Signed by Slack, not logged in: an unsigned POST is refused for everyone alike.
+    "slack_app:slash_command": dict.fromkeys(ROLES, 401),
 }
 
 # Pages anybody may see: logging in and recovering a password, and the health check.
@@ -295,6 +331,17 @@ def objects(cast, quarter):
         quarter=quarter, week_start=week_start_for(company_today())
     )
     review_generate(review_id=review.pk)
+    from api.services import api_key_create
+
+    api_key, _ = api_key_create(actor=cast[Role.SALES_LEADER], name="Matrix key")
+    from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    webhook_endpoint = WebhookEndpoint.objects.create(
+        url="https://hooks.example.com/matrix", kinds=["request.submitted"]
+    )
+    webhook_delivery = WebhookDelivery.objects.create(
+        endpoint=webhook_endpoint, kind="webhook.test", body="{}"
+    )
     from feature_requests.models import SavedView
 
     saved_view = SavedView.objects.create(
@@ -303,7 +350,10 @@ def objects(cast, quarter):
     return {
         "saved_view": saved_view,
         # api: objects its URLs take (made above, before `saved_view`)
+        "api_key": api_key,
         # webhooks: objects its URLs take (made above, before `saved_view`)
+        "webhook_endpoint": webhook_endpoint,
+        "webhook_delivery": webhook_delivery,
         # slack_app: objects its URLs take (made above, before `saved_view`)
         "review": review,
         "review_pk": review,

@@ -102,7 +102,44 @@ def demo_objects() -> dict[str, object]:
         "review": this_week,
         "review_pk": this_week,
         "person": rep,
+        **integration_objects(),
     }
+
+
+def integration_objects() -> dict[str, object]:
+    """A webhook endpoint with deliveries in each state, for the admins' webhook pages."""
+    from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.first() or WebhookEndpoint.objects.create(
+        url="https://hooks.example.com/forcerank",
+        description="Warehouse",
+        kinds=["request.submitted", "commitment.shipped"],
+    )
+    if not WebhookDelivery.objects.exists():
+        for status, code, body, error in [
+            ("succeeded", 200, "ok", ""),
+            ("failed", 500, "<h1>oops</h1>", "The receiver answered 500."),
+            ("gave_up", None, "", "ConnectionError: refused"),
+            ("pending", None, "", ""),
+        ]:
+            WebhookDelivery.objects.create(
+                endpoint=endpoint,
+                kind="request.submitted",
+                body="{}",
+                status=status,
+                attempts=1,
+                last_status_code=code,
+                last_response_ms=12,
+                last_response_body=body,
+                last_error=error,
+            )
+        WebhookEndpoint.objects.create(
+            url="https://hooks.example.com/off",
+            kinds=["review.ready"],
+            is_active=False,
+            disabled_reason="Turned off automatically.",
+        )
+    return {"webhook_endpoint": endpoint, "webhook_delivery": WebhookDelivery.objects.first()}
 
 
 def proposed_swap(commitment: Commitment) -> SwapProposal:

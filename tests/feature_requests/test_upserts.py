@@ -78,7 +78,7 @@ def test_it_creates_updates_and_adopts_deals(cast):
     new, created = deal_upsert(
         actor=leader, external_id="d-2", customer=acme, name="Upsell", amount=1, owner=rep
     )
-    assert created and Deal.objects.count() == 2
+    assert created and new.external_id == "d-2" and Deal.objects.count() == 2
 
 
 def test_a_rep_upserts_only_their_own_deals(cast, make_user):

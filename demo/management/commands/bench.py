@@ -16,6 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from demo import bench_api as api_bench
 from demo import bench_budget as budget_bench
 from demo import bench_ranking as ranking_bench
 from demo import bench_requests as requests_bench
@@ -42,6 +43,7 @@ class Command(BaseCommand):
             results |= review_bench.run(repeat=repeat, say=say)
             results |= requests_bench.run(repeat=repeat, say=say)
             results |= search_bench.run(repeat=repeat, say=say)
+            results |= api_bench.run(repeat=repeat, say=say)
             transaction.set_rollback(True)  # nothing the benchmark made survives it
         self.stdout.write(_json_dumps(results))
 
