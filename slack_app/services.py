@@ -165,7 +165,7 @@ def dms_queue(*, notification_ids: Iterable[int] | None = None) -> int:
     messages = []
     for notification in notifications[:SEND_BATCH]:
         text, blocks = notification_message(notification.message, notification.url)
-        link: SlackLink = notification.user.slack_link  # type: ignore[attr-defined]
+        link: SlackLink = notification.user.slack_link
         messages.append(
             SlackMessage(
                 target=link.slack_user_id,

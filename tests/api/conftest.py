@@ -12,9 +12,6 @@ from django.test import Client
 
 from api.services import api_key_create
 
-# The browser tests' fixtures, for the API docs page's test (tests/api/test_docs_browser.py).
-from tests.browser.conftest import browser, console_errors, demo, login, page  # noqa: F401
-
 
 @pytest.fixture(autouse=True)
 def fresh_throttle() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo")]
+pytestmark = pytest.mark.usefixtures("demo")
 
 
 def test_it_renders_the_docs_without_a_console_error(page, login, console_errors):
