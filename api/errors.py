@@ -78,8 +78,12 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
             },
             status=status.HTTP_400_BAD_REQUEST,
         )
+    # Django's own refusals carry their message as the exception's text ("No request with
+    # that number."); DRF's equivalents carry it as `detail`, which the body below uses.
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or "You do not have access to this.")
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or "Not found.")
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -93,8 +97,6 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
     else:
         detail = getattr(exc, "detail", "")
         body = {"message": str(detail) if detail else str(exc), "errors": {}}
-        if isinstance(exc, Http404 | exceptions.NotFound):
-            body["message"] = str(detail) or "Not found."
     if isinstance(exc, Conflict):
         body |= exc.extra
     response.data = body

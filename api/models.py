@@ -32,7 +32,3 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (frk_{self.prefix}_…)"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None

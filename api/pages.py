@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import allowed_to
@@ -19,13 +19,6 @@ from api.models import ApiKey
 # never stored in clear, and a reload of that page no longer shows it.
 NEW_KEY_SESSION = "api_new_key"
 KEYS_PER_PAGE = 50
-
-
-def _key(pk: int) -> ApiKey:
-    key = ApiKey.objects.filter(pk=pk).select_related("user").first()
-    if key is None:
-        raise Http404("No API key with that number.")
-    return key
 
 
 def _own_page(
@@ -66,7 +59,7 @@ def key_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 @allowed_to(Action.USE_API)
 @require_POST
 def key_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    key = _key(pk)
+    key = get_object_or_404(ApiKey, pk=pk)
     services.api_key_revoke(actor=request.user, key=key)
     messages.success(request, f"The key “{key.name}” is revoked: it no longer works.")
     if key.user_id != request.user.pk:

@@ -373,10 +373,12 @@ class CustomerListCreate(ListEndpoint):
     def post(self, request: Request) -> Response:
         data = _valid(s.CustomerInputSerializer, request.data)
         customer = customers.customer_create(actor=request.user, **data)
-        return Response(
-            s.CustomerSerializer(customers.customer_list().get(pk=customer.pk)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return _customer_response(customer.pk, status.HTTP_201_CREATED)
+
+
+def _customer_response(pk: int, code: int) -> Response:
+    """The customer as the list shows it (with its open deals and pipeline)."""
+    return Response(s.CustomerSerializer(customers.customer_list().get(pk=pk)).data, status=code)
 
 
 class CustomerDetail(Endpoint):
@@ -442,9 +444,8 @@ class CustomerUpsert(Endpoint):
         customer, created = customers.customer_upsert(
             actor=request.user, external_id=external_id, **data
         )
-        return Response(
-            s.CustomerSerializer(customers.customer_list().get(pk=customer.pk)).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        return _customer_response(
+            customer.pk, status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
 

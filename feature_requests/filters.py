@@ -21,6 +21,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
+from django.utils.functional import cached_property
 
 from accounts.models import Role, User
 from budgets.models import Quarter
@@ -172,7 +173,7 @@ class RequestFilterForm(forms.Form):
             self.add_error("arr_max", "The upper ARR bound is below the lower one.")
         return cleaned
 
-    @property
+    @cached_property
     def criteria(self) -> dict[str, Any]:
         """The valid, non-empty filters (a field in error is left out)."""
         self.is_valid()
@@ -239,7 +240,7 @@ def requests_filtered(
         if higher:
             conditions &= ~Q(Exists(_open_links().filter(criticality__in=higher)))
     requests = requests.filter(conditions)
-    if "arr_min" in criteria or "arr_max" in criteria or criteria.get("sort") == "arr":
+    if "arr_min" in criteria or "arr_max" in criteria:
         requests = requests.alias(filter_arr=arr_at_stake_expression())
         if "arr_min" in criteria:
             requests = requests.filter(filter_arr__gte=criteria["arr_min"])

@@ -19,6 +19,7 @@ from django.urls import reverse
 from accounts.models import Role, User
 from accounts.permissions import Action, can, require
 from budgets.models import Quarter
+from feature_requests.customers import clean_name
 from feature_requests.filters import RequestFilterForm
 from feature_requests.models import MAX_VIEW_NAME_LENGTH, MAX_VIEW_QUERY_LENGTH, SavedView
 
@@ -126,7 +127,8 @@ def saved_view_save(
     require(owner, PAGES[page].action)
     if shared:
         require(owner, Action.SHARE_VIEW)
-    name = " ".join(name.split())
+    # The same rule as every name typed in Forcerank: spaces tidied, invisible text refused.
+    name = clean_name(name)
     if not name:
         raise ValidationError({"name": "Give the view a name."})
     if len(name) > MAX_VIEW_NAME_LENGTH:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.error import URLError
 
 from django.conf import settings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web import SlackResponse
 
 # Seconds to wait for Slack: pages wait on auth.test and conversations.list.
 TIMEOUT = 10
@@ -22,6 +24,9 @@ TOKEN_PROBLEMS = {
     "token_revoked": "The bot token was revoked (token_revoked): reinstall the Slack app.",
     "token_expired": "The bot token has expired (token_expired).",
 }
+
+
+NOT_CONNECTED = "Slack is not connected: SLACK_BOT_TOKEN is not set."
 
 
 class SlackUnavailable(Exception):
@@ -39,7 +44,7 @@ def web_client() -> WebClient:
 
     Raises SlackUnavailable without a token."""
     if not is_connected():
-        raise SlackUnavailable("Slack is not connected: SLACK_BOT_TOKEN is not set.")
+        raise SlackUnavailable(NOT_CONNECTED)
     return WebClient(
         token=settings.SLACK_BOT_TOKEN, base_url=settings.SLACK_API_URL, timeout=TIMEOUT
     )
@@ -58,6 +63,19 @@ def problem_of(error: Exception) -> str:
 CALL_ERRORS = (SlackClientError, URLError, OSError)
 
 
+def ask_slack(call: Callable[[WebClient], SlackResponse], *, absent: str) -> SlackResponse | None:
+    """Slack's answer to `call` with the bot's client; None when Slack answers with the error
+    code `absent` (no such user). Raises SlackUnavailable for anything else that fails."""
+    try:
+        return call(web_client())
+    except SlackApiError as error:
+        if error.response.get("error") == absent:
+            return None
+        raise SlackUnavailable(problem_of(error)) from error
+    except CALL_ERRORS as error:
+        raise SlackUnavailable(problem_of(error)) from error
+
+
 @dataclass
 class ConnectionStatus:
     connected: bool
@@ -71,9 +89,7 @@ def connection_status(*, with_channels: bool = False) -> ConnectionStatus:
     """Ask Slack who the bot is (auth.test) and, if asked, the public channels it may post
     to (conversations.list, every page up to CHANNEL_PAGES)."""
     if not is_connected():
-        return ConnectionStatus(
-            connected=False, problem="Slack is not connected: SLACK_BOT_TOKEN is not set."
-        )
+        return ConnectionStatus(connected=False, problem=NOT_CONNECTED)
     client = web_client()
     try:
         identity = client.auth_test()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import reverse
-from slack_sdk.errors import SlackApiError
 
 from accounts.models import User
 from accounts.permissions import DENIED_MESSAGES, Action, can
@@ -14,8 +13,8 @@ from commitments.board import board_for
 from feature_requests.models import FeatureRequest
 from feature_requests.ranking import ranking_place
 from feature_requests.selectors import request_for_page
-from slack_app.client import CALL_ERRORS, SlackUnavailable, problem_of, web_client
-from slack_app.messages import Block, Message, context, escape, link, section
+from slack_app.client import ask_slack
+from slack_app.messages import Block, Message, context, escape, link, plural, section
 from slack_app.models import SlackLink
 
 TOP_SHOWN = 15  # rows of the board named in the answer; the rest are counted
@@ -24,10 +23,6 @@ HELP = (
     "Try `/forcerank top` (the board above the cut line), `/forcerank request <number>` "
     "(a request's status and place) or `/forcerank budget` (what is left of the sales budget)."
 )
-
-
-def _plural(count: object, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _reply(text: str, blocks: list[Block] | None = None) -> Message:
@@ -44,14 +39,11 @@ def command_user(*, slack_user_id: str) -> User | None:
     )
     if linked is not None:
         return linked.user
-    try:
-        answer = web_client().users_info(user=slack_user_id)
-    except SlackApiError as error:
-        if error.response.get("error") == "user_not_found":
-            return None
-        raise SlackUnavailable(problem_of(error)) from error
-    except CALL_ERRORS as error:
-        raise SlackUnavailable(problem_of(error)) from error
+    answer = ask_slack(
+        lambda client: client.users_info(user=slack_user_id), absent="user_not_found"
+    )
+    if answer is None:
+        return None
     email = str(((answer.get("user") or {}).get("profile") or {}).get("email") or "")
     if not email:
         return None
@@ -93,12 +85,12 @@ def _top(user: User) -> Message:
         return _reply("There is no current quarter in Forcerank.")
     board = board_for(quarter=quarter)
     heading = (
-        f"{quarter.label}: {_plural(len(board.above), 'request')} above the cut line, "
-        f"{board.remaining} of {_plural(board.sales_budget, 'point')} remaining."
+        f"{quarter.label}: {plural(len(board.above), 'request')} above the cut line, "
+        f"{board.remaining} of {plural(board.sales_budget, 'point')} remaining."
     )
     lines = []
     for row in board.above[:TOP_SHOWN]:
-        estimate = "not estimated" if row["estimate"] is None else _plural(row["estimate"], "point")
+        estimate = "not estimated" if row["estimate"] is None else plural(row["estimate"], "point")
         lines.append(
             f"{row['position']}. {link(reverse('requests:request_detail', args=[row['id']]), row['title'])}"
             f" — {estimate}, {row.get('cumulative', 0)} cumulative"
@@ -148,7 +140,7 @@ def _budget(user: User) -> Message:
         return _reply("There is no current quarter in Forcerank.")
     board = board_for(quarter=quarter)
     text = (
-        f"{quarter.label} sales budget: {board.remaining} of {_plural(board.sales_budget, 'point')}"
+        f"{quarter.label} sales budget: {board.remaining} of {plural(board.sales_budget, 'point')}"
         f" remaining; {board.committed_points} committed, {board.change_costs} in change costs."
     )
     budget_link = link(reverse("commitments:budget", args=[quarter.label]), "Open the budget")

@@ -39,7 +39,7 @@ def context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
 
 
-def _plural(count: object, word: str) -> str:
+def plural(count: object, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
@@ -65,19 +65,19 @@ def event_message(event: Event) -> Message | None:
         )
         line = (
             f":arrow_up: {request_link} crossed above the cut line of *{quarter}* "
-            f"at #{payload.get('position')} ({_plural(payload.get('estimate'), 'point')})."
+            f"at #{payload.get('position')} ({plural(payload.get('estimate'), 'point')})."
         )
         return text, [section(line)]
     if event.kind == Kind.COMMITMENT_APPROVED:
         over = " over the budget" if payload.get("over_budget") else ""
         text = (
             f"“{title}” was committed{over} in {payload.get('quarter', '')} "
-            f"({_plural(payload.get('points'), 'point')})."
+            f"({plural(payload.get('points'), 'point')})."
         )
         blocks = [
             section(
                 f":white_check_mark: {request_link} was committed{over} in *{quarter}* "
-                f"({_plural(payload.get('points'), 'point')}) by {escape(_who(event))}."
+                f"({plural(payload.get('points'), 'point')}) by {escape(_who(event))}."
             )
         ]
         if payload.get("over_budget") and payload.get("override_reason"):
@@ -87,12 +87,12 @@ def event_message(event: Event) -> Message | None:
         cost = payload.get("cost", 0)
         text = (
             f"“{title}” was dropped from {payload.get('quarter', '')}; "
-            f"it cost the sales budget {_plural(cost, 'point')}."
+            f"it cost the sales budget {plural(cost, 'point')}."
         )
         blocks = [
             section(
                 f":x: {request_link} was dropped from *{quarter}* by {escape(_who(event))}: "
-                f"it cost the sales budget *{_plural(cost, 'point')}* "
+                f"it cost the sales budget *{plural(cost, 'point')}* "
                 f"({payload.get('sunk_points', 0)} sunk + {payload.get('penalty_points', 0)} "
                 f"penalty)."
             ),
@@ -121,9 +121,9 @@ def review_message(review: WeeklyReview) -> Message:
     remaining = budget.get("remaining", 0)
     sales_budget = budget.get("sales_budget", 0)
     if isinstance(remaining, int) and remaining < 0:
-        standing = f"over budget by {_plural(-remaining, 'point')} of {sales_budget}"
+        standing = f"over budget by {plural(-remaining, 'point')} of {sales_budget}"
     else:
-        standing = f"{remaining} of {_plural(sales_budget, 'point')} remaining"
+        standing = f"{remaining} of {plural(sales_budget, 'point')} remaining"
     budget_line = (
         f"*Budget:* {standing} ({budget.get('committed', 0)} committed, "
         f"{budget.get('change_costs', 0)} in change costs); {budget.get('used_percent', 0)}% used "
@@ -131,16 +131,16 @@ def review_message(review: WeeklyReview) -> Message:
     )
     decisions = [
         f"*Decisions needed: {counts.get('decisions', 0)}*",
-        f"• {_plural(counts.get('proposed', 0), 'proposed request')} awaiting approval",
+        f"• {plural(counts.get('proposed', 0), 'proposed request')} awaiting approval",
     ]
     for item in proposed[:AGENDA_PROPOSED_SHOWN]:
         estimate = item.fields.get("estimate")
-        decisions.append(f"    ◦ {link(item.url, item.title)} ({_plural(estimate, 'point')})")
+        decisions.append(f"    ◦ {link(item.url, item.title)} ({plural(estimate, 'point')})")
     if len(proposed) > AGENDA_PROPOSED_SHOWN:
         decisions.append(f"    ◦ and {len(proposed) - AGENDA_PROPOSED_SHOWN} more")
     decisions += [
-        f"• {_plural(counts.get('swaps', 0), 'swap')} awaiting a decision",
-        f"• {_plural(counts.get('needs_estimate', 0), 'request')} needing an estimate",
+        f"• {plural(counts.get('swaps', 0), 'swap')} awaiting a decision",
+        f"• {plural(counts.get('needs_estimate', 0), 'request')} needing an estimate",
     ]
     rest = (
         f"*Ranking changes:* {counts.get('new', 0)} new, {counts.get('moved', 0)} moved, "

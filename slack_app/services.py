@@ -18,9 +18,18 @@ from accounts.models import Notification, User
 from accounts.permissions import Action, require
 from config.celery import QueueUnavailable, enqueue
 from events.models import Event
-from slack_app.client import CALL_ERRORS, SlackUnavailable, is_connected, problem_of, web_client
+from slack_app.client import (
+    CALL_ERRORS,
+    NOT_CONNECTED,
+    SlackUnavailable,
+    ask_slack,
+    is_connected,
+    problem_of,
+    web_client,
+)
 from slack_app.messages import event_message, notification_message, section
 from slack_app.models import CHANNEL_KINDS, SlackLink, SlackMessage, SlackSettings
+from slack_app.selectors import slack_settings_current
 
 logger = logging.getLogger(__name__)
 
@@ -62,17 +71,14 @@ def slack_link(*, user: User) -> SlackLink:
 
     Raises SlackUnavailable when Slack is not connected or cannot be asked, and
     ValidationError when no Slack user has that e-mail."""
-    try:
-        answer = web_client().users_lookupByEmail(email=user.email)
-    except SlackApiError as error:
-        if error.response.get("error") == "users_not_found":
-            raise ValidationError(
-                f"No one in the Slack workspace has the e-mail {user.email}. Use the same "
-                "address in Slack as in Forcerank, or ask your admin."
-            ) from error
-        raise SlackUnavailable(problem_of(error)) from error
-    except CALL_ERRORS as error:
-        raise SlackUnavailable(problem_of(error)) from error
+    answer = ask_slack(
+        lambda client: client.users_lookupByEmail(email=user.email), absent="users_not_found"
+    )
+    if answer is None:
+        raise ValidationError(
+            f"No one in the Slack workspace has the e-mail {user.email}. Use the same "
+            "address in Slack as in Forcerank, or ask your admin."
+        )
     slack_user_id = str((answer.get("user") or {}).get("id") or "")
     if not slack_user_id:
         raise SlackUnavailable("Slack did not say which user has that e-mail.")
@@ -126,8 +132,8 @@ def channel_post_queue(*, event: Event) -> SlackMessage | None:
     is chosen and it gets this kind. Call in the event's delivery transaction."""
     if not is_connected():
         return None
-    config = SlackSettings.objects.filter(pk=1).first()
-    if config is None or not config.channel_id or event.kind not in config.kinds:
+    config = slack_settings_current()
+    if not config.channel_id or event.kind not in config.kinds:
         return None
     built = event_message(event)
     if built is None:
@@ -151,12 +157,12 @@ def dms_queue(*, notification_ids: Iterable[int] | None = None) -> int:
     already = SlackMessage.objects.filter(notification=OuterRef("pk"))
     notifications = (
         Notification.objects.filter(
-            Q(user__slack_link__dms_enabled=True)
-            & Q(user__is_active=True)
-            & Q(created_at__gte=F("user__slack_link__dms_enabled_at"))
-            & Q(created_at__gte=timezone.now() - DM_WITHIN)
+            ~Exists(already),
+            Q(created_at__gte=F("user__slack_link__dms_enabled_at")),
+            user__slack_link__dms_enabled=True,
+            user__is_active=True,
+            created_at__gte=timezone.now() - DM_WITHIN,
         )
-        .filter(~Exists(already))
         .select_related("user__slack_link")
         .order_by("id")
     )
@@ -193,8 +199,8 @@ def slack_test_message_send(*, actor: User) -> SlackMessage:
     """Queue a test message to the leadership channel."""
     require(actor, Action.MANAGE_INTEGRATIONS)
     if not is_connected():
-        raise SlackUnavailable("Slack is not connected: SLACK_BOT_TOKEN is not set.")
-    config = SlackSettings.load()
+        raise SlackUnavailable(NOT_CONNECTED)
+    config = slack_settings_current()
     if not config.channel_id:
         raise ValidationError("Choose the leadership channel first.")
     text = f"Forcerank is connected: {actor.full_name} sent this test message."

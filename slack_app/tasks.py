@@ -9,6 +9,7 @@ from slack_sdk.webhook import WebhookClient
 
 from slack_app.client import CALL_ERRORS, TIMEOUT, SlackUnavailable
 from slack_app.commands import command_answer
+from slack_app.models import SlackMessage
 from slack_app.services import dms_queue, slack_message_send, slack_messages_due
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ def send_due_messages() -> int:
     sent = 0
     for message_id in slack_messages_due():
         message = slack_message_send(message_id=message_id)
-        sent += message is not None and message.status == "sent"
+        sent += message is not None and message.status == SlackMessage.Status.SENT
     return sent
 
 

@@ -17,6 +17,7 @@ from accounts.decorators import allowed_to
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action
 from config.celery import QueueUnavailable, enqueue
+from config.forms import add_service_errors
 from slack_app import selectors
 from slack_app.client import SlackUnavailable, connection_status, is_connected
 from slack_app.forms import ChannelForm, DirectMessagesForm
@@ -56,7 +57,7 @@ def slack_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
                     kinds=form.cleaned_data["kinds"],
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "The Slack settings are saved.")
                 return redirect("slack_app:settings")

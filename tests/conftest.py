@@ -137,6 +137,24 @@ def quarter(db):
 
 
 @pytest.fixture
+def rank(cast, quarter):
+    """Rank a new request at the bottom of the quarter (budget 40), or of `into`, with an
+    estimate of `points` (None: not estimated yet)."""
+    from accounts.models import Role
+    from feature_requests.models import FeatureRequest
+    from feature_requests.ranking import ranking_append
+
+    def make(title: str, points: int | None = None, *, into=None) -> FeatureRequest:
+        request = FeatureRequest.objects.create(
+            title=title, problem="p", submitted_by=cast[Role.SALES_REP], estimate_points=points
+        )
+        ranking_append(quarter=into or quarter, request=request, actor=None)
+        return request
+
+    return make
+
+
+@pytest.fixture
 def next_quarter(quarter):
     """The quarter right after `quarter`, labelled 2099-Q1."""
     from budgets.models import Quarter

@@ -46,10 +46,8 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
-def check_url(url: str, *, allow_private: bool | None = None) -> None:
+def check_url(url: str) -> None:
     """Raise a ValidationError (on the field "url") unless `url` may receive webhooks."""
-    if allow_private is None:
-        allow_private = settings.WEBHOOKS_ALLOW_PRIVATE_URLS
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -62,7 +60,7 @@ def check_url(url: str, *, allow_private: bool | None = None) -> None:
     host = parts.hostname
     if not host:
         raise ValidationError({"url": "The URL needs a host name."}, code="invalid")
-    if allow_private:
+    if settings.WEBHOOKS_ALLOW_PRIVATE_URLS:
         return
     addresses = _resolve(host, port or (443 if parts.scheme == "https" else 80))
     refused = sorted({str(address) for address in addresses if is_refused_address(address)})

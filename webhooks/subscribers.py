@@ -37,8 +37,9 @@ def queue_webhooks(event: Event) -> None:
     if not endpoints:
         return
     body = message_body(kind=event.kind, at=event.at, data=event_data(event))
-    for endpoint in endpoints:
-        delivery = WebhookDelivery.objects.create(
-            endpoint=endpoint, event=event, kind=event.kind, body=body
-        )
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(endpoint=endpoint, event=event, kind=event.kind, body=body)
+        for endpoint in endpoints
+    )
+    for delivery in deliveries:
         queue_delivery(delivery.pk)

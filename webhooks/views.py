@@ -25,8 +25,10 @@ PAGE_SIZE = 50
 
 @allowed_to(Action.MANAGE_INTEGRATIONS)
 def endpoint_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    endpoints = list(selectors.endpoint_list())
-    rows = [(endpoint, [kind_label(kind) for kind in endpoint.kinds]) for endpoint in endpoints]
+    rows = [
+        (endpoint, [kind_label(kind) for kind in endpoint.kinds])
+        for endpoint in selectors.endpoint_list()
+    ]
     return render(request, "webhooks/endpoint_list.html", {"rows": rows})
 
 

@@ -18,7 +18,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action, can
 from budgets.models import Quarter
 from budgets.selectors import quarter_current, quarter_list
-from commitments.board import Board, BoardChange, board_change_for, board_for, board_rows_matching
+from commitments.board import BoardChange, board_change_for, board_for, board_rows_matching
 from config.forms import errors_text
 from feature_requests.forms.ranking import MoveForm
 from feature_requests.ranking import Move, RankingChanged, RankingError, ranking_move
@@ -55,22 +55,22 @@ def board(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
     whole ranking, and moves are off (where a row goes among hidden ones is ambiguous)."""
     quarter = get_object_or_404(Quarter, label=label)
     form = filter_form(request, "board")
-    context = _board_context(request, quarter, quarters=quarter_list())
+    board = board_for(quarter=quarter)
+    may_rank = can(request.user, Action.RANK)
+    context: dict[str, object] = {"quarter": quarter, "quarters": quarter_list()}
     context |= filter_context(request, form, quarter=quarter)
     if form.active:
-        board = context["board"]
-        assert isinstance(board, Board)
         shown, cut_line_last = board_rows_matching(board, form.criteria)
+        ranked = len(board.rows)
         context |= {
-            "board": replace(board, rows=shown),
-            "ranked_count": len(board.rows),
             "cut_line_last": cut_line_last,
-            "rank_paused": context["may_rank"],
-            "may_rank": False,
-            "filter_summary": f"{len(shown)} of {len(board.rows)} ranked request"
-            f"{pluralize(len(board.rows))} match these filters; positions and cumulative "
-            "points are those of the whole ranking.",
+            "rank_paused": may_rank,
+            "filter_summary": f"{len(shown)} of {ranked} ranked request{pluralize(ranked)} "
+            "match these filters; positions and cumulative points are those of the whole "
+            "ranking.",
         }
+        board, may_rank = replace(board, rows=shown), False
+    context |= {"board": board, "may_rank": may_rank}
     return filtered_response(request, BOARD_TEMPLATE, context, fragment="board")
 
 

@@ -50,7 +50,12 @@ from commitments.selectors import budget_figures
 from commitments.services import PROGRESS_STATUSES
 from config.forms import RowFailure, add_service_errors, errors_text
 from feature_requests.models import FeatureRequest
-from feature_requests.views.filtering import filter_context, filter_form, filtered_response
+from feature_requests.views.filtering import (
+    filter_context,
+    filter_form,
+    filtered_response,
+    matching_text,
+)
 
 QUEUE_TEMPLATE = "commitments/decisions/queue.html"
 # The rest of the ranking (below the cut line) can run to thousands: a page at a time.
@@ -126,9 +131,10 @@ def _queue_page(
     }
     if queue and form.active:
         count = len(queue.proposed) + others.paginator.count
-        context["filter_summary"] = (
-            f"{count} ranked request{pluralize(count)} match{'es' if count == 1 else ''} these "
-            "filters; the cut line and the figures are those of the whole ranking."
+        context["filter_summary"] = matching_text(
+            count,
+            "ranked request",
+            then="; the cut line and the figures are those of the whole ranking",
         )
     return filtered_response(request, QUEUE_TEMPLATE, context, status=status)
 

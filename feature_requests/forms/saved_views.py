@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 
 from budgets.models import Quarter
-from config.forms import has_visible_text
 from feature_requests.models import MAX_VIEW_NAME_LENGTH, MAX_VIEW_QUERY_LENGTH, SavedView
 
 
@@ -37,9 +36,3 @@ class SavedViewForm(forms.Form):
         error_messages={"invalid_choice": "That quarter no longer exists."},
     )
     shared = forms.BooleanField(required=False, label="Share with my team")
-
-    def clean_name(self) -> str:
-        name = str(self.cleaned_data["name"])
-        if not has_visible_text(name):
-            raise forms.ValidationError("Give the view a name.")
-        return name

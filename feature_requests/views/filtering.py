@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.defaultfilters import pluralize
 from django.utils.cache import patch_vary_headers
 from django_htmx.http import push_url
 
@@ -37,6 +38,7 @@ def filter_context(
     """The filter bar's context: the form, the saved views of this page and what "Save this
     view" posts. One query for the views."""
     views = saved_views.saved_views_for(user=request.user, page=form.page)
+    query = form.query_string()
     for view in views:
         view.url = saved_views.saved_view_url(view)
     kept = {
@@ -45,16 +47,22 @@ def filter_context(
     return {
         "filters": form,
         "filter_page": form.page,
-        "filter_query": form.query_string(),
+        "filter_query": query,
         "filter_kept": kept,
         "filter_clear_url": f"{request.path}?{urlencode(kept)}" if kept else request.path,
         "filter_quarter": quarter,
         "saved_views": views,
         "may_share_view": can(request.user, Action.SHARE_VIEW),
         "share_team": saved_views.team_name(request.user.role),
-        "pager_query": form.query_string(),
+        "pager_query": query,
         "filter_target": "#board" if form.page == "board" else "#filtered",
     }
+
+
+def matching_text(count: int, what: str = "request", *, then: str = "") -> str:
+    """ "1 request matches these filters." / "3 ranked requests match these filters; `then`." """
+    verb = "matches" if count == 1 else "match"
+    return f"{count} {what}{pluralize(count)} {verb} these filters{then}."
 
 
 def filtered_response(

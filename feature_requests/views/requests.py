@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -45,7 +44,12 @@ from feature_requests.forms.requests import (
 from feature_requests.models import FeatureRequest
 from feature_requests.ranking import ranking_place
 from feature_requests.search import duplicate_candidates, duplicate_candidates_for
-from feature_requests.views.filtering import filter_context, filter_form, filtered_response
+from feature_requests.views.filtering import (
+    filter_context,
+    filter_form,
+    filtered_response,
+    matching_text,
+)
 
 Status = FeatureRequest.Status
 PAGE_SIZE = 50
@@ -115,14 +119,10 @@ def request_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "page": page,
             "mine": request.user.role == Role.SALES_REP,
-            "filter_summary": _matching(page.paginator.count),
+            "filter_summary": matching_text(page.paginator.count),
             **filter_context(request, form),
         },
     )
-
-
-def _matching(count: int) -> str:
-    return f"{count} request{pluralize(count)} match{'' if count != 1 else 'es'} these filters."
 
 
 def _request_form_page(
@@ -454,7 +454,7 @@ def _triage_page(
         {
             "page": page,
             "everyone": everyone,
-            "filter_summary": _matching(page.paginator.count),
+            "filter_summary": matching_text(page.paginator.count),
             **filter_context(request, form),
             "quarters": quarters,
             "managers": list(selectors.product_managers_active()),
@@ -542,7 +542,7 @@ def _estimate_page(
                 {"label": label, "count": counts[key], "key": key}
                 for key, label in selectors.ESTIMATE_SECTIONS.items()
             ],
-            "filter_summary": _matching(page.paginator.count),
+            "filter_summary": matching_text(page.paginator.count),
             **filter_context(request, form),
         },
         status=status,

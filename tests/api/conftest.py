@@ -49,21 +49,3 @@ def api(keys) -> Callable[[str | None], ApiClient]:
         return ApiClient(keys.get(who, who) if who else None)
 
     return make
-
-
-@pytest.fixture
-def rank(cast, quarter):
-    """Rank a new request at the bottom of the quarter (budget 40) with an estimate of
-    `points` (None: not estimated yet)."""
-    from accounts.models import Role
-    from feature_requests.models import FeatureRequest
-    from feature_requests.ranking import ranking_append
-
-    def make(title: str, points: int | None = None) -> FeatureRequest:
-        request = FeatureRequest.objects.create(
-            title=title, problem="p", submitted_by=cast[Role.SALES_REP], estimate_points=points
-        )
-        ranking_append(quarter=quarter, request=request, actor=None)
-        return request
-
-    return make

@@ -96,7 +96,7 @@ def test_it_refuses_the_keys_of_a_deactivated_person(api, cast):
     assert api(raw).get("/api/v1/quarters/").status_code == 401
 
 
-def test_it_notes_the_last_use_at_most_once_a_minute(api, cast, django_assert_num_queries):
+def test_it_notes_the_last_use_at_most_once_a_minute(api, cast):
     key, raw = api_key_create(actor=cast[Role.SALES_REP], name="script")
     client = api(raw)
     client.get("/api/v1/quarters/")

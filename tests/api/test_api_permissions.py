@@ -123,8 +123,7 @@ def test_it_gives_each_role_the_expected_status(api, objects, method, path, role
 def presented(cast, make_user) -> dict[str, str | None]:
     """What a client without a usable key sends."""
     revoked_owner = cast[Role.ADMIN]
-    _, revoked = api_key_create(actor=revoked_owner, name="old")
-    key = revoked_owner.api_keys.get(name="old")
+    key, revoked = api_key_create(actor=revoked_owner, name="old")
     api_key_revoke(actor=revoked_owner, key=key)
     leaver = make_user(Role.SALES_LEADER)
     _, leaver_key = api_key_create(actor=leaver, name="leaver")

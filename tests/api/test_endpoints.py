@@ -69,6 +69,11 @@ def test_it_answers_404_for_an_unknown_quarter_with_the_error_body(api):
     assert response.json()["errors"] == {}
 
 
+def test_a_404_says_what_was_not_found(api):
+    response = api(REP).get("/api/v1/requests/999999/")
+    assert response.json() == {"message": "No request with that number.", "errors": {}}
+
+
 def test_it_answers_json_404_for_an_unknown_api_address(api):
     response = api(REP).get("/api/v1/nothing-here/")
     assert response.status_code == 404
@@ -371,7 +376,7 @@ def test_it_works_with_the_browser_session_and_demands_csrf_on_writes(client, ca
     assert "CSRF" in response.json()["message"]
 
 
-def test_it_throttles_each_key_with_429_and_the_error_body(api, settings, monkeypatch):
+def test_it_throttles_each_key_with_429_and_the_error_body(api, monkeypatch):
     from api.throttling import ApiKeyThrottle
 
     monkeypatch.setattr(ApiKeyThrottle, "THROTTLE_RATES", {"api": "3/min"})

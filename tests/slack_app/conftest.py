@@ -201,17 +201,11 @@ def channel(db):
 
 
 @pytest.fixture
-def rank(cast, quarter):
-    """Rank a new request at the bottom of the quarter (budget 40) with `points`."""
-    from accounts.models import Role
-    from feature_requests.models import FeatureRequest
-    from feature_requests.ranking import ranking_append
+def deliver(deliver_events, django_capture_on_commit_callbacks):
+    """Deliver the events, then run what their deliveries queued (the sends, eagerly)."""
 
-    def make(title: str, points: int | None):
-        request = FeatureRequest.objects.create(
-            title=title, problem="p", submitted_by=cast[Role.SALES_REP], estimate_points=points
-        )
-        ranking_append(quarter=quarter, request=request, actor=None)
-        return request
+    def run() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            deliver_events()
 
-    return make
+    return run

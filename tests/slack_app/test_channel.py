@@ -22,17 +22,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def deliver(deliver_events, django_capture_on_commit_callbacks):
-    """Deliver the events, then run what their deliveries queued (the sends, eagerly)."""
-
-    def run() -> None:
-        with django_capture_on_commit_callbacks(execute=True):
-            deliver_events()
-
-    return run
-
-
-@pytest.fixture
 def ranked(slack, rank, deliver):
     """A request ranked (above the line, a crossing posted), the channel's posts cleared."""
 

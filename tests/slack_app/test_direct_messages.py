@@ -16,15 +16,6 @@ pytestmark = pytest.mark.django_db
 ME = "/slack/me/"
 
 
-@pytest.fixture
-def deliver(deliver_events, django_capture_on_commit_callbacks):
-    def run() -> None:
-        with django_capture_on_commit_callbacks(execute=True):
-            deliver_events()
-
-    return run
-
-
 def opt_in(client, slack, user, slack_user_id: str) -> None:
     slack.add_user(slack_user_id, user.email)
     client.force_login(user)

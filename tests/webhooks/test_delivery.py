@@ -150,12 +150,10 @@ def give_up(delivery_id: int, start: dt.datetime) -> dt.datetime:
 
 
 def test_it_gives_up_after_a_day_and_turns_the_endpoint_off_after_repeated_give_ups(
-    settings, cast, endpoint, receiver, submit, deliver_events
+    settings, cast, make_user, endpoint, receiver, submit, deliver_events
 ):
     settings.WEBHOOKS_DISABLE_AFTER = 2
-    other_admin = endpoint.created_by.__class__.objects.create_user(
-        email="second.admin@example.com", password="x-correct-horse", role=Role.ADMIN
-    )
+    other_admin = make_user(Role.ADMIN)
     receiver.fail_next(10_000)
     submit("One")
     submit("Two")
