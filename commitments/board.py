@@ -30,16 +30,18 @@ from budgets.models import Quarter
 from commitments.models import Commitment
 from commitments.selectors import BudgetFigures, budget_figures
 from config.db import read_snapshot
+from feature_requests.customers import OPEN_STAGES
 from feature_requests.filters import requests_filtered
-from feature_requests.models import Deal, FeatureRequest, RequestDeal
+from feature_requests.models import FeatureRequest, RequestDeal
 from feature_requests.ranking import ranking_version
 from feature_requests.selectors import CRITICALITY_ORDER, TOP_CRITICALITY_RANK
 
 if TYPE_CHECKING:
     from config.forms import RowFailure
 
-# Deal ARR counts as "at stake" unless the deal is already lost.
-AT_STAKE = ~Q(deal_links__deal__stage=Deal.Stage.CLOSED_LOST)
+# Deal ARR is "at stake" while the deal is open: a lost deal is gone, a won one is banked
+# (the budget page's "What the budget won" counts it).
+AT_STAKE = Q(deal_links__deal__stage__in=OPEN_STAGES)
 # Requests have no separate note from the rep yet: the board shows the start of the problem
 # the rep wrote, cut in the database so thousands of long problems never leave it.
 NOTE_LENGTH = 120

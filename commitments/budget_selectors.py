@@ -19,6 +19,7 @@ from django.db.models.functions import RowNumber
 
 from budgets.models import LAST_YEAR, CompanySettings, Quarter
 from commitments.models import Commitment, LedgerEntry, ProgressUpdate
+from commitments.revenue import RevenueWon, budget_revenue
 from commitments.selectors import BudgetFigures, budget_figures
 from feature_requests.models import FeatureRequest
 
@@ -150,6 +151,7 @@ class BudgetPage:
     weeks: list[BurnupWeek]
     ledger: list[LedgerEntry]
     penalty_percent: Decimal
+    revenue: RevenueWon
 
     @property
     def locked(self) -> bool:
@@ -170,16 +172,19 @@ class BudgetPage:
 
 
 def budget_page_for(*, quarter: Quarter) -> BudgetPage:
-    """Everything the budget page shows, in seven queries whatever the size of the quarter."""
+    """Everything the budget page shows, in eleven queries whatever the size of the quarter
+    (four of them for what the budget won)."""
     company = CompanySettings.load()
     today = company.today()
+    figures = budget_figures(quarter=quarter, today=today)
     return BudgetPage(
         quarter=quarter,
         today=today,
-        figures=budget_figures(quarter=quarter, today=today),
+        figures=figures,
         weeks=burnup_for(quarter=quarter, today=today, zone=company.zone),
         ledger=list(ledger_entries(quarter=quarter)),
         penalty_percent=company.disruption_penalty_percent,
+        revenue=budget_revenue(quarter=quarter, remaining=figures.remaining, company=company),
     )
 
 

@@ -50,6 +50,16 @@ app.conf.beat_schedule = {
         "task": "slack_app.tasks.send_due_messages",
         "schedule": 60,
     },
+    # Every CRM_SYNC_MINUTES (15): sync the CRM's changes since the last committed page (a no-op
+    # without a CRM); every minute: CRM write-backs that are due or whose task was lost.
+    "sync-crm": {
+        "task": "crm.tasks.sync_scheduled",
+        "schedule": 60 * float(os.environ.get("CRM_SYNC_MINUTES", "15")),
+    },
+    "write-back-to-crm": {
+        "task": "crm.tasks.write_back_due",
+        "schedule": 60.0,
+    },
 }
 
 

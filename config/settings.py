@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "api",
     "webhooks",
     "slack_app",
+    "crm",
     "demo",
 ]
 
@@ -370,6 +371,24 @@ SLACK_BOT_TOKEN = os.environ.get("SLACK_BOT_TOKEN", "")
 SLACK_SIGNING_SECRET = os.environ.get("SLACK_SIGNING_SECRET", "")
 # The Web API's base URL: tests and a local fake point slack_sdk's client at 127.0.0.1.
 SLACK_API_URL = os.environ.get("SLACK_API_URL", "https://slack.com/api/")
+
+# CRM (crm/): HubSpot or Salesforce, credentials from the environment only (README "Connect
+# your CRM"). CRM_PROVIDER picks one when both are configured; the API URLs point the vendors'
+# own clients at a local fake in tests and at a proxy if you have one.
+CRM_PROVIDER = os.environ.get("CRM_PROVIDER", "")
+HUBSPOT_ACCESS_TOKEN = os.environ.get("HUBSPOT_ACCESS_TOKEN", "")
+HUBSPOT_API_URL = os.environ.get("HUBSPOT_API_URL", "https://api.hubapi.com")
+HUBSPOT_PORTAL_ID = os.environ.get("HUBSPOT_PORTAL_ID", "")
+SALESFORCE_DOMAIN = os.environ.get("SALESFORCE_DOMAIN", "")  # "acme.my" for acme.my.salesforce.com
+SALESFORCE_CLIENT_ID = os.environ.get("SALESFORCE_CLIENT_ID", "")
+SALESFORCE_CLIENT_SECRET = os.environ.get("SALESFORCE_CLIENT_SECRET", "")
+SALESFORCE_USERNAME = os.environ.get("SALESFORCE_USERNAME", "")  # JWT bearer flow
+SALESFORCE_PRIVATE_KEY = os.environ.get("SALESFORCE_PRIVATE_KEY", "")  # PEM, JWT bearer flow
+SALESFORCE_API_URL = os.environ.get("SALESFORCE_API_URL", "")
+# How often Celery beat syncs, and how long one sync waits out a rate limit before it stops
+# (to resume from its last page at the next sync).
+CRM_SYNC_MINUTES = float(os.environ.get("CRM_SYNC_MINUTES", "15"))
+CRM_RATE_LIMIT_MAX_WAIT = float(os.environ.get("CRM_RATE_LIMIT_MAX_WAIT", "120"))
 
 LOGGING = {
     "version": 1,

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("api.urls")),
     path("", include("webhooks.urls")),
     path("", include("slack_app.urls")),
+    path("", include("crm.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -18,10 +18,11 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import Action, require
-from feature_requests.customers import active_reps, clean_name, customer_key
+from feature_requests.customers import active_reps, clean_name, closed_at_after, customer_key
 from feature_requests.models import Customer, Deal
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -398,6 +399,7 @@ def _write(parsed: _Parsed) -> ImportResult:
         (deal.customer_id, customer_key(deal.name)): deal for deal in _deals_of(known_ids)
     }
     new_deals, changed_deals = [], []
+    now = timezone.now()
     for deal_row in parsed.deals:
         customer = customers[deal_row.customer_key]
         deal = existing_deals.get((customer.pk, customer_key(deal_row.name)))
@@ -408,12 +410,17 @@ def _write(parsed: _Parsed) -> ImportResult:
                     name=deal_row.name,
                     amount=deal_row.amount,
                     stage=deal_row.stage,
+                    closed_at=closed_at_after(
+                        old_stage=None, new_stage=deal_row.stage, closed_at=None, now=now
+                    ),
                     expected_close=deal_row.expected_close,
                     owner=deal_row.owner,
                     crm_url=deal_row.crm_url,
                 )
             )
-        elif _assign(
+            continue
+        old_stage = deal.stage
+        if _assign(
             deal,
             amount=deal_row.amount,
             stage=deal_row.stage,
@@ -421,12 +428,17 @@ def _write(parsed: _Parsed) -> ImportResult:
             owner_id=deal_row.owner.pk,
             crm_url=deal_row.crm_url or None,
         ):
+            deal.closed_at = closed_at_after(
+                old_stage=old_stage, new_stage=deal.stage, closed_at=deal.closed_at, now=now
+            )
             changed_deals.append(deal)
         else:
             result.deals_unchanged += 1
     Deal.objects.bulk_create(new_deals, batch_size=500)
     Deal.objects.bulk_update(
-        changed_deals, ["amount", "stage", "expected_close", "owner", "crm_url"], batch_size=500
+        changed_deals,
+        ["amount", "stage", "closed_at", "expected_close", "owner", "crm_url"],
+        batch_size=500,
     )
     result.deals_created = len(new_deals)
     result.deals_updated = len(changed_deals)

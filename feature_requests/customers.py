@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.permissions import Action, require
@@ -27,9 +28,8 @@ if TYPE_CHECKING:
 CUSTOMER_FIELDS = ("name", "segment", "arr", "crm_url")
 DEAL_FIELDS = ("customer", "name", "amount", "stage", "expected_close", "owner", "crm_url")
 _Upserted = TypeVar("_Upserted")
-OPEN_STAGES = tuple(
-    stage for stage in Deal.Stage if stage not in (Deal.Stage.CLOSED_WON, Deal.Stage.CLOSED_LOST)
-)
+CLOSED_STAGES = (Deal.Stage.CLOSED_WON, Deal.Stage.CLOSED_LOST)
+OPEN_STAGES = tuple(stage for stage in Deal.Stage if stage not in CLOSED_STAGES)
 
 
 # Reads ---------------------------------------------------------------------------------
@@ -113,6 +113,20 @@ def customer_key(name: str) -> str:
     return clean_name(name).casefold()
 
 
+def closed_at_after(
+    *, old_stage: str | None, new_stage: str, closed_at: dt.datetime | None, now: dt.datetime
+) -> dt.datetime | None:
+    """A deal's `closed_at` once its stage goes from `old_stage` (None: a new deal) to
+    `new_stage`: `now` when it enters a closed stage; unchanged while it stays closed (won to
+    lost is a correction, not a second close), or `now` if it had none; None when it is open.
+    Every writer of a deal's stage asks this: the forms, the API, the CSV import, a CRM sync."""
+    if new_stage not in CLOSED_STAGES:
+        return None
+    if old_stage in CLOSED_STAGES and closed_at is not None:
+        return closed_at
+    return now
+
+
 # Customer and deal writes ----------------------------------------------------------------
 
 
@@ -166,6 +180,9 @@ def deal_create(
         name=clean_name(name),
         amount=amount,
         stage=stage,
+        closed_at=closed_at_after(
+            old_stage=None, new_stage=stage, closed_at=None, now=timezone.now()
+        ),
         expected_close=expected_close,
         owner=owner,
         crm_url=crm_url,
@@ -187,9 +204,12 @@ def deal_update(*, actor: User, deal: Deal, **values: Any) -> Deal:
     # the submitted owner onto its instance.
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     require(actor, Action.EDIT_CUSTOMERS, locked)
-    old_owner_id = locked.owner_id
+    old_owner_id, old_stage = locked.owner_id, locked.stage
     for name, value in values.items():
         setattr(locked, name, clean_name(value) if name == "name" else value)
+    locked.closed_at = closed_at_after(
+        old_stage=old_stage, new_stage=locked.stage, closed_at=locked.closed_at, now=timezone.now()
+    )
     require(actor, Action.EDIT_CUSTOMERS, locked)
     if locked.owner_id != old_owner_id:
         _check_owner(locked.owner)
@@ -298,6 +318,7 @@ def deal_upsert(
         else:
             require(actor, Action.EDIT_CUSTOMERS, deal)  # as it is, before the change
         old_owner_id = None if created else deal.owner_id
+        old_stage = None if created else deal.stage
         deal.external_id = external_id
         deal.customer = customer
         deal.name = clean_name(name)
@@ -305,6 +326,9 @@ def deal_upsert(
         deal.owner = owner
         if stage is not None:
             deal.stage = stage
+        deal.closed_at = closed_at_after(
+            old_stage=old_stage, new_stage=deal.stage, closed_at=deal.closed_at, now=timezone.now()
+        )
         if expected_close is not None:
             deal.expected_close = expected_close
         if crm_url is not None:

@@ -61,6 +61,9 @@ class Deal(models.Model):
     )
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.DISCOVERY)
     expected_close = models.DateField("expected close date", null=True, blank=True)
+    # When the deal entered a closed stage (None while it is open): which quarter's revenue
+    # it counts in. Set by `feature_requests.customers.closed_at_after` on every stage write.
+    closed_at = models.DateTimeField("closed at", null=True, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

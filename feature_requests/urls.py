@@ -15,6 +15,8 @@ urlpatterns = [
     path("deals/new/", customers.deal_create, name="deal_create"),
     path("deals/<int:pk>/edit/", customers.deal_edit, name="deal_edit"),
     path("deals/pick/", requests.deal_pick, name="deal_pick"),
+    # A CRM's link on a deal (feature_requests.links): submit a request for it.
+    path("deals/crm/<path:external_id>/request/", requests.deal_request, name="deal_request"),
     # Requests: submit, follow, triage, estimate
     path("requests/", requests.request_list, name="request_list"),
     path("requests/new/", requests.request_create, name="request_create"),

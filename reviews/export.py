@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from accounts.models import User
 from budgets.models import CompanySettings
+from commitments.revenue import revenue_sentence
 from feature_requests.templatetags.money import money
 from reviews.links import item_link
 from reviews.models import ReviewNote, WeeklyReview
@@ -315,6 +316,43 @@ def _md_budget(budget: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _rate(rate: object) -> str:
+    return "—" if rate is None else f"{rate}%"
+
+
+def _md_won(won: Mapping[str, Any]) -> list[str]:
+    """What the budget won: its sentence, which deals count, and the table."""
+    if won.get("current"):
+        window = f"since {_day(won.get('start'))}"
+    else:
+        window = f"between {_day(won.get('start'))} and {_day(won.get('end'))}"
+    lines = [
+        "### What the budget won",
+        "",
+        _md(revenue_sentence(won)),
+        "",
+        f"Closed deals count if they closed {window}; open deals whatever their close date. "
+        "Each deal counts once.",
+        "",
+        "| Deals waiting on requests | Won ARR (deals) | Lost ARR (deals) | Win rate "
+        "| Still open ARR (deals) |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    rows = [("Committed", won.get("committed")), ("Below the cut line", won.get("below_line"))]
+    dropped = won.get("dropped") or {}
+    if any(dropped.get(key) for key in ("won_count", "lost_count", "open_count")):
+        rows.append(("Dropped this quarter", dropped))
+    for label, group in rows:
+        group = group or {}
+        lines.append(
+            f"| {label} | {money(group.get('won_arr'))} ({group.get('won_count') or 0}) "
+            f"| {money(group.get('lost_arr'))} ({group.get('lost_count') or 0}) "
+            f"| {_rate(group.get('win_rate'))} "
+            f"| {money(group.get('open_arr'))} ({group.get('open_count') or 0}) |"
+        )
+    return lines
+
+
 def _md_section(section: Section, site_url: str, zone: dt.tzinfo) -> list[str]:
     """A section: its heading, the figures beside its items, then its lists."""
     facts = section.facts
@@ -330,6 +368,8 @@ def _md_section(section: Section, site_url: str, zone: dt.tzinfo) -> list[str]:
             f"- Deal ARR behind proposed requests: {money(facts.get('proposed_arr'))}",
             "",
         ]
+        if facts.get("won"):
+            lines += [*_md_won(facts["won"]), ""]
     if section.key == "ahead":
         lines += [_md(facts.get("horizons", "")), ""]
     for part in section.parts:

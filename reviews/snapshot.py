@@ -24,6 +24,7 @@ from budgets.models import CompanySettings, Quarter
 from commitments.board import Board, board_for
 from commitments.budget_selectors import burnup_for
 from commitments.models import DropTerms, LedgerEntry, SwapProposal
+from commitments.revenue import RevenueGroup, budget_revenue
 from feature_requests.models import Deal, FeatureRequest, RankEvent, RequestDeal, request_url
 from reviews.models import WeeklyReview
 
@@ -169,10 +170,23 @@ class DealEntry(TypedDict):
     requests: list[str]  # the titles of the uncommitted requests it waits on
 
 
+class RevenueWonEntry(TypedDict):
+    """What the budget won (commitments.revenue.RevenueWon) with its dates as ISO text.
+    Reviews taken before it existed lack it."""
+
+    committed: RevenueGroup
+    below_line: RevenueGroup
+    dropped: RevenueGroup
+    start: str
+    end: str
+    current: bool
+
+
 class RevenueEntry(TypedDict):
     committed_arr: int
     proposed_arr: int
     closing_deals: list[DealEntry]
+    won: RevenueWonEntry
 
 
 class AheadRankEntry(TypedDict):
@@ -298,7 +312,7 @@ def review_build(
         ),
         "commitments": _commitments(board, elapsed_percent),
         "changes": _changes(quarter, since),
-        "revenue": _revenue(quarter, board),
+        "revenue": _revenue(quarter, board, company),
         "ahead": _ahead(quarter),
         "follow_ups": _follow_ups(previous),
         "ranking": [row["id"] for row in board.rows],
@@ -490,7 +504,19 @@ def _changes(quarter: Quarter, since: dt.datetime | None) -> list[ChangeEntry]:
     ]
 
 
-def _revenue(quarter: Quarter, board: Board) -> RevenueEntry:
+def _won(quarter: Quarter, board: Board, company: CompanySettings) -> RevenueWonEntry:
+    won = budget_revenue(quarter=quarter, remaining=board.remaining, company=company)
+    return {
+        "committed": won["committed"],
+        "below_line": won["below_line"],
+        "dropped": won["dropped"],
+        "start": won["start"].isoformat(),
+        "end": won["end"].isoformat(),
+        "current": won["current"],
+    }
+
+
+def _revenue(quarter: Quarter, board: Board, company: CompanySettings) -> RevenueEntry:
     live = (
         FeatureRequest.Status.COMMITTED,
         FeatureRequest.Status.IN_PROGRESS,
@@ -541,6 +567,7 @@ def _revenue(quarter: Quarter, board: Board) -> RevenueEntry:
         "committed_arr": committed_arr or 0,
         "proposed_arr": sum(row["arr"] for row in board.rows if row["proposed"]),
         "closing_deals": list(closing.values()),
+        "won": _won(quarter, board, company),
     }
 
 
@@ -855,6 +882,7 @@ def review_sections(data: Snapshot) -> list[Section]:
             {
                 "committed_arr": revenue.get("committed_arr"),
                 "proposed_arr": revenue.get("proposed_arr"),
+                "won": revenue.get("won"),  # None in reviews taken before it was recorded
             },
             Part(
                 "closing_deals",

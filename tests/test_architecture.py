@@ -23,6 +23,7 @@ APPS = [
     "api",
     "webhooks",
     "slack_app",
+    "crm",
     "demo",
 ]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"

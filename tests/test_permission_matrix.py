@@ -30,6 +30,7 @@ URLS = {
     "requests:deal_create": None,
     "requests:deal_edit": "deal",
     "requests:deal_pick": None,
+    "requests:deal_request": "crm_deal",  # a CRM's link on a deal, by its CRM id
     "requests:search": None,
     "requests:duplicate_hints": None,
     "requests:request_list": None,
@@ -76,6 +77,9 @@ URLS = {
     # slack_app: add its pages here
     "slack_app:settings": None,
     "slack_app:me": None,
+    # crm: add its pages here
+    "crm:settings": None,
+    "crm:sync_status": "crm_sync_run",
 }
 # POST-only actions: an empty POST is bad input (400) for those allowed, 403 for the rest.
 POST_URLS = {
@@ -121,6 +125,9 @@ POST_URLS = {
     # slack_app: add its POST-only URLs here
     "slack_app:test_message": None,
     "slack_app:slash_command": None,
+    # crm: add its POST-only URLs here
+    "crm:test": None,
+    "crm:sync": None,
 }
 ACTED = "acted or refused the empty input"  # 302 or 400: anything but 403 and 5xx
 
@@ -156,6 +163,8 @@ EXPECTED = {
     "requests:deal_create": SALES,
     "requests:deal_edit": SALES,  # the deal is the cast rep's own
     "requests:deal_pick": SALES,  # the request form's deal picker
+    # On to the request form with the deal picked: the deal is the cast rep's own, and open.
+    "requests:deal_request": roles(Role.SALES_REP, Role.SALES_LEADER, ok=302),
     "requests:search": EVERYONE,  # the header's search box
     "requests:duplicate_hints": SALES,  # the request form's duplicate hints
     "requests:request_list": EVERYONE,
@@ -182,6 +191,9 @@ EXPECTED = {
     # slack_app: expected statuses of its pages
     "slack_app:settings": ADMINS,  # not connected in the matrix: no token
     "slack_app:me": EVERYONE,
+    # crm: expected statuses of its pages
+    "crm:settings": ADMINS,  # not connected in the matrix: the page says what to set
+    "crm:sync_status": ADMINS,
     "commitments:commitment_list": EVERYONE,
     "commitments:commitment_drop": PRODUCT_LEADERS,
     "commitments:swap_create": SALES_LEADERS,
@@ -253,6 +265,9 @@ EXPECTED_POST = {
     "slack_app:test_message": roles(ok=302),  # not connected: back to the page, saying so
     # Signed by Slack, not logged in: an unsigned POST is refused for everyone alike.
     "slack_app:slash_command": dict.fromkeys(ROLES, 401),
+    # crm: expected statuses of its POST-only URLs (not connected: the page says what to set)
+    "crm:test": roles(ok=200),
+    "crm:sync": roles(ok=302),
 }
 
 # Pages anybody may see: logging in and recovering a password, and the health check.
@@ -299,7 +314,11 @@ def objects(cast, quarter):
 
     customer = Customer.objects.create(name="Matrix Corp")
     deal = Deal.objects.create(
-        customer=customer, name="Matrix deal", amount=1000, owner=cast[Role.SALES_REP]
+        customer=customer,
+        name="Matrix deal",
+        amount=1000,
+        owner=cast[Role.SALES_REP],
+        external_id="crm-matrix-7",
     )
     request = FeatureRequest.objects.create(
         title="Matrix request", problem="p", submitted_by=cast[Role.SALES_REP], quarter=quarter
@@ -342,6 +361,11 @@ def objects(cast, quarter):
     webhook_delivery = WebhookDelivery.objects.create(
         endpoint=webhook_endpoint, kind="webhook.test", body="{}"
     )
+    from crm.models import SyncRun
+
+    crm_sync_run = SyncRun.objects.create(
+        vendor="hubspot", trigger="manual", status="succeeded", created=3
+    )
     from feature_requests.models import SavedView
 
     saved_view = SavedView.objects.create(
@@ -355,11 +379,14 @@ def objects(cast, quarter):
         "webhook_endpoint": webhook_endpoint,
         "webhook_delivery": webhook_delivery,
         # slack_app: objects its URLs take (made above, before `saved_view`)
+        # crm: objects its URLs take (made above, before `saved_view`)
+        "crm_sync_run": crm_sync_run,
         "review": review,
         "review_pk": review,
         "quarter": quarter,
         "customer": customer,
         "deal": deal,
+        "crm_deal": deal,
         "request": request,
         "commitment": commitment,
         "swap": swap,
@@ -373,6 +400,8 @@ def url_for(url_name: str, kind: str | None, objects: dict) -> str:
     target = objects[kind]
     if kind == "review":
         return reverse(url_name, args=[target.quarter.label, target.week_start.isoformat()])
+    if kind == "crm_deal":
+        return reverse(url_name, args=[target.external_id])
     return reverse(url_name, args=[target.label if kind == "quarter" else target.pk])
 
 

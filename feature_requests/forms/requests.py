@@ -250,15 +250,32 @@ DealLinkFormSet = cast(
 )
 
 
+def linkable_deal(*, user: User, value: object) -> Deal | None:
+    """The deal whose id `value` is (a query string's `?deal=`), if `user` may link it to a
+    new request; None for anything else, malformed or not: one query at most."""
+    deal_id = _deal_id(value)
+    if deal_id is None:
+        return None
+    return deals_for(user=user).filter(pk=deal_id).first()
+
+
 def deal_link_formset(
-    *, user: User, data: Mapping[str, Any] | None = None, request: FeatureRequest | None = None
+    *,
+    user: User,
+    data: Mapping[str, Any] | None = None,
+    request: FeatureRequest | None = None,
+    deal: Deal | None = None,
 ) -> BaseDealLinkFormSet:
+    """The deal rows of the request form: the edited request's links, or for a new request
+    `deal` picked in the first row (from `linkable_deal`)."""
     initial = None
     if request is not None:
         initial = [
             {"deal": link.deal_id, "criticality": link.criticality}
             for link in request.deal_links.order_by("id")
         ]
+    elif deal is not None:
+        initial = [{"deal": deal.pk}]
     return DealLinkFormSet(
         data, initial=initial, prefix="deals", deals=deals_for(user=user, request=request)
     )

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
@@ -40,8 +40,9 @@ from feature_requests.forms.requests import (
     RequestForm,
     deal_link_formset,
     deals_matching,
+    linkable_deal,
 )
-from feature_requests.models import FeatureRequest
+from feature_requests.models import MAX_EXTERNAL_ID_LENGTH, Deal, FeatureRequest
 from feature_requests.ranking import ranking_place
 from feature_requests.search import duplicate_candidates, duplicate_candidates_for
 from feature_requests.views.filtering import (
@@ -60,6 +61,10 @@ DEAL_OPTIONS_TEMPLATE = f"{FORM_TEMPLATE}#deal-options"
 DETAIL_TEMPLATE = "feature_requests/requests/detail.html"
 TRIAGE_TEMPLATE = "feature_requests/requests/triage.html"
 ESTIMATES_TEMPLATE = "feature_requests/requests/estimates.html"
+CRM_DEAL_MISSING_TEMPLATE = "feature_requests/customers/crm_deal_missing.html"
+CRM_DEAL_MISSING = (
+    "No deal with that CRM id is in Forcerank yet: it appears after the next CRM sync."
+)
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -160,7 +165,9 @@ def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             "autocomplete": "off",
         }
     )
-    formset = deal_link_formset(user=request.user, data=request.POST or None)
+    # From a CRM's deal (`deal_request`): the deal comes picked, if this user may link it.
+    deal = linkable_deal(user=request.user, value=request.GET.get("deal"))
+    formset = deal_link_formset(user=request.user, data=request.POST or None, deal=deal)
     if request.method == "POST" and all([form.is_valid(), formset.is_valid()]):
         try:
             feature = services.request_submit(
@@ -174,6 +181,36 @@ def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             return redirect("requests:request_detail", feature.pk)
     return _request_form_page(request, form, formset, None)
+
+
+@allowed_to(Action.SUBMIT_REQUEST)
+@require_safe
+def deal_request(request: AuthenticatedHttpRequest, external_id: str) -> HttpResponse:
+    """The link a CRM shows on a deal (`feature_requests.links.deal_request_path`): the
+    request form with that deal picked. The deal is found by its CRM id; it must be one the
+    user may link (a rep: their own open deals)."""
+    deal = None
+    # No stored id is longer, or holds a NUL (which PostgreSQL refuses in a query).
+    if len(external_id) <= MAX_EXTERNAL_ID_LENGTH and "\x00" not in external_id:
+        deal = Deal.objects.select_related("owner").filter(external_id=external_id).first()
+    if deal is None:
+        return render(
+            request,
+            CRM_DEAL_MISSING_TEMPLATE,
+            {"message": CRM_DEAL_MISSING},
+            status=404,
+        )
+    if linkable_deal(user=request.user, value=deal.pk) is None:
+        if not deal.is_open:
+            raise PermissionDenied(
+                f"“{deal.name}” is {deal.get_stage_display().lower()}: a request is submitted "
+                "for open deals only, since a closed deal no longer waits on anything."
+            )
+        raise PermissionDenied(
+            f"“{deal.name}” is {deal.owner.full_name}’s deal: a rep submits requests for their "
+            "own deals only. Ask its owner, or your sales leader, to submit it."
+        )
+    return redirect(reverse("requests:request_create") + f"?deal={deal.pk}")
 
 
 @allowed_to(Action.EDIT_REQUEST)

@@ -93,6 +93,7 @@ def demo_objects() -> dict[str, object]:
         "quarter": quarter,
         "customer": Customer.objects.get(name="Northwind Traders"),
         "deal": Deal.objects.filter(owner=rep).first(),
+        "crm_deal": crm_deal(rep),
         # Submitted by the rep and not yet triaged: the rep may still edit it.
         "request": FeatureRequest.objects.filter(
             submitted_by=rep, status=FeatureRequest.Status.SUBMITTED
@@ -106,8 +107,20 @@ def demo_objects() -> dict[str, object]:
     }
 
 
+def crm_deal(rep: User) -> Deal:
+    """An open deal of the rep's with a CRM id (the demo's deals have none until a sync)."""
+    deal = Deal.objects.filter(owner=rep, external_id__isnull=False).first()
+    if deal is None:
+        deal = Deal.objects.filter(owner=rep).exclude(stage__startswith="closed").first()
+        assert deal is not None
+        deal.external_id = f"demo-crm-{deal.pk}"
+        deal.save(update_fields=["external_id"])
+    return deal
+
+
 def integration_objects() -> dict[str, object]:
-    """A webhook endpoint with deliveries in each state, for the admins' webhook pages."""
+    """A webhook endpoint with deliveries in each state, for the admins' webhook pages, and a
+    CRM sync that failed with a problem listed."""
     from webhooks.models import WebhookDelivery, WebhookEndpoint
 
     endpoint = WebhookEndpoint.objects.first() or WebhookEndpoint.objects.create(
@@ -139,7 +152,22 @@ def integration_objects() -> dict[str, object]:
             is_active=False,
             disabled_reason="Turned off automatically.",
         )
-    return {"webhook_endpoint": endpoint, "webhook_delivery": WebhookDelivery.objects.first()}
+    from crm.models import SyncRun
+
+    sync_run = SyncRun.objects.first() or SyncRun.objects.create(
+        vendor="hubspot",
+        trigger="manual",
+        status="failed",
+        created=12,
+        skipped=1,
+        problems=[{"record": "Deal 1 “Renewal”", "reason": "Its owner is not a rep."}],
+        message="HubSpot refused the access token (401).",
+    )
+    return {
+        "webhook_endpoint": endpoint,
+        "webhook_delivery": WebhookDelivery.objects.first(),
+        "crm_sync_run": sync_run,
+    }
 
 
 def proposed_swap(commitment: Commitment) -> SwapProposal:
@@ -164,6 +192,8 @@ def url_for(url_name: str, objects: dict[str, object]) -> str:
     target = objects[kind]
     if kind == "review":
         return reverse(url_name, args=[target.quarter.label, target.week_start.isoformat()])
+    if kind == "crm_deal":
+        return reverse(url_name, args=[target.external_id])
     return reverse(url_name, args=[getattr(target, "label", None) or target.pk])
 
 

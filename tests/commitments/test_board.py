@@ -41,6 +41,10 @@ def board(quarter, cast):
     RequestDeal.objects.create(request=requests["A"], deal=won, criticality="blocker")
     RequestDeal.objects.create(request=requests["A"], deal=lost)
     RequestDeal.objects.create(request=requests["A"], deal=other)
+    signed = Deal.objects.create(
+        customer=acme, name="Signed", amount=50_000, stage="closed_won", owner=rep
+    )
+    RequestDeal.objects.create(request=requests["A"], deal=signed)
     return requests
 
 
@@ -55,7 +59,8 @@ def test_it_shows_the_ranking_with_cumulative_points_and_the_cut_line(client, ca
     assert order == sorted(order)
     assert html.index("Cut line") > html.index(">C</a>")
     assert html.index("Cut line") < html.index(">D</a>")
-    assert "$150,000" in html  # A: 120,000 + 30,000; the lost deal does not count
+    # A: 120,000 + 30,000 of open deals; the lost deal and the won one are no longer at stake
+    assert "$150,000" in html
     assert "Acme, Globex" in html
     assert "needs estimate" in html
     assert 'data-testid="proposed">30 ' in html  # A and B are proposed; C has no estimate

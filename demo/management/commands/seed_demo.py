@@ -222,14 +222,20 @@ def _seed_customers_and_deals(today: dt.date) -> tuple[int, int]:
         new_customers += created
     owners = {user.email: user for user in User.objects.filter(role=Role.SALES_REP)}
     for demo_deal in DEMO_DEALS:
+        close = _close_date(demo_deal, today)
+        closed = demo_deal.stage in (Stage.CLOSED_WON, Stage.CLOSED_LOST)
         _, created = Deal.objects.update_or_create(
             customer=customers[demo_deal.customer],
             name=demo_deal.name,
             defaults={
                 "amount": demo_deal.amount,
                 "stage": demo_deal.stage,
+                # A closed demo deal closed on its close date (at noon UTC, as migrated deals).
+                "closed_at": dt.datetime.combine(close, dt.time(12), tzinfo=dt.UTC)
+                if closed
+                else None,
                 "owner": owners[f"{demo_deal.owner}@example.com"],
-                "expected_close": _close_date(demo_deal, today),
+                "expected_close": close,
                 "crm_url": f"{DEMO_CRM}/deals/{slugify(demo_deal.customer)}-{slugify(demo_deal.name)}",
             },
         )
