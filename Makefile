@@ -19,11 +19,12 @@ export DATABASE_URL CELERY_BROKER_URL
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help run sso-mock test lint format migrations-check chromium services deps lock bench loadtest clean
+.PHONY: help run sso-mock crm-fake test lint format migrations-check chromium services deps lock bench loadtest clean
 
 help:
 	@echo "make run    install, migrate, load the demo company and serve http://$(ADDRESS)"
 	@echo "make sso-mock  a local identity provider for trying company sign-in (see README)"
+	@echo "make crm-fake  a fake HubSpot with the demo's deals for trying the CRM sync (see README)"
 	@echo "make test   install what the tests need, lint, check migrations, run every test"
 	@echo "            (CI=true: against PostgreSQL and Redis, started if needed, and Chromium)"
 	@echo "make loadtest  HTTP load on gunicorn + PostgreSQL + Redis for LOADTEST_SECONDS (60),"
@@ -63,6 +64,11 @@ sso-mock: $(VENV)/.dev-deps
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
 	DEBUG=1 $(PY) manage.py sso_mock
+
+# A fake HubSpot with the demo's customers and deals (demo/management/commands/crm_fake.py); it
+# prints the variables to start `make run` with.
+crm-fake: $(VENV)/.run-deps
+	DEBUG=1 $(PY) manage.py crm_fake
 
 # pytest's exit code 5 means it collected no test: a failure, never a pass.
 test: deps lint migrations-check

@@ -123,6 +123,7 @@ class SyncRun(models.Model):
     # [{"record": "Deal 123 “Renewal”", "reason": "…"}], the first MAX_PROBLEMS of them
     problems = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)  # why it failed, or a word on how it went
+    claim = models.CharField(max_length=32, blank=True)  # the worker running it (crm.sync)
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -13,9 +13,9 @@ def default_stage_map(vendor: Vendor) -> dict[str, str]:
         from crm.providers.hubspot import HubSpotProvider
 
         return dict(HubSpotProvider.default_stage_map)
-    from crm.providers.salesforce import SalesforceProvider
+    from crm.providers.salesforce import DEFAULT_STAGE_MAP
 
-    return dict(SalesforceProvider.default_stage_map)
+    return dict(DEFAULT_STAGE_MAP)
 
 
 def settings_for(vendor: Vendor) -> CrmSettings:

@@ -24,11 +24,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -56,6 +58,8 @@ STALE_AFTER = dt.timedelta(minutes=10)
 MAX_PROBLEMS = 200  # problems kept per run (the counts go on)
 MAX_RATE_LIMIT_TRIES = 5  # waits for a rate limit within one page before the run stops
 STAGES = {stage.value for stage in Deal.Stage}
+MAX_AMOUNT = 10**15  # no deal or ARR is larger; a bigger number is a CRM data error
+_Row = TypeVar("_Row", Customer, Deal)
 
 
 # Starting -------------------------------------------------------------------------------
@@ -90,22 +94,34 @@ def sync_start(
         return running, False
 
 
-def _finish(run: SyncRun, status: SyncRun.Status, message: str) -> None:
-    SyncRun.objects.filter(pk=run.pk).update(
-        status=status, message=message, finished_at=timezone.now(), progress=""
-    )
+def _finish(run: SyncRun, status: SyncRun.Status, message: str, *, claim: str = "") -> None:
+    """Close a running run (only if `claim` still holds it, when given)."""
+    running = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING)
+    if claim:
+        running = running.filter(claim=claim)
+    running.update(status=status, message=message, finished_at=timezone.now(), progress="")
 
 
 # Running --------------------------------------------------------------------------------
 
 
+class TakenOver(Exception):
+    """Another worker runs this sync now (its task was delivered again): this one stops."""
+
+
 def sync_run(
     *, run_id: int, provider: Provider, sleep: Callable[[float], None] = time.sleep
 ) -> SyncRun:
-    """Run a started sync to its end: companies first (deals point at them), then deals."""
+    """Run a started sync to its end: companies first (deals point at them), then deals.
+
+    The worker claims the run with a token of its own; each page commits only while the claim
+    is still its own (checked under the run's row lock), so if the task is delivered twice
+    (a worker thought dead) only the newest claimant writes pages.
+    """
+    claim = uuid.uuid4().hex
+    if not SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.RUNNING).update(claim=claim):
+        return SyncRun.objects.get(pk=run_id)
     run = SyncRun.objects.get(pk=run_id)
-    if run.status != SyncRun.Status.RUNNING:
-        return run
     vendor = Vendor(run.vendor)
     crm_settings = settings_for(vendor)
     mapping = Mapping(
@@ -122,19 +138,27 @@ def sync_run(
             while True:
                 number += 1
                 cursor = _cursor(vendor, stream)
-                SyncRun.objects.filter(pk=run.pk).update(
+                if not SyncRun.objects.filter(pk=run.pk, claim=claim).update(
                     progress=f"{stream.label}: page {number}", heartbeat_at=timezone.now()
-                )
-                page = _fetch(lambda c=cursor, f=fetch: f(c, mapping), sleep=sleep)  # type: ignore[misc]
+                ):
+                    raise TakenOver
+                page = _fetch(partial(fetch, cursor, mapping), sleep=sleep)
                 with transaction.atomic():
+                    if not SyncRun.objects.select_for_update().filter(pk=run.pk, claim=claim):
+                        raise TakenOver
                     counts = apply(page, crm_settings)
                     _save_cursor(vendor, stream, page.cursor)
                     _add_counts(run, counts)
                 if not page.has_more:
                     break
+    except TakenOver:
+        logger.info("CRM sync %s: another worker took it over", run.pk)
     except CrmError as error:
         _finish(
-            run, SyncRun.Status.FAILED, f"{error} The next sync resumes from the last page saved."
+            run,
+            SyncRun.Status.FAILED,
+            f"{error} The next sync resumes from the last page saved.",
+            claim=claim,
         )
     except Exception as error:
         logger.exception("CRM sync %s failed", run.pk)
@@ -143,9 +167,10 @@ def sync_run(
             SyncRun.Status.FAILED,
             f"Stopped by an error in Forcerank ({type(error).__name__}). Nothing of the page it "
             "was on was saved; the next sync resumes from the last page saved.",
+            claim=claim,
         )
     else:
-        _finish(run, SyncRun.Status.SUCCEEDED, "")
+        _finish(run, SyncRun.Status.SUCCEEDED, "", claim=claim)
     run.refresh_from_db()
     return run
 
@@ -229,12 +254,53 @@ def _label(kind: str, external_id: str, name: str = "") -> str:
     return f"{kind} {external_id}" + (f" “{name}”" if name else "")
 
 
+def _text(value: str) -> str:
+    """A CRM's text as Forcerank stores it: single spaces, no control characters (PostgreSQL
+    refuses NUL in text)."""
+    return clean_name("".join(char if char.isprintable() else " " for char in value))
+
+
+def _write(
+    model: type[_Row], new: list[_Row], changed: list[_Row], fields: list[str], counts: Counts
+) -> None:
+    """Write a page's rows in bulk; if the database refuses one (an API upsert of the same
+    record a moment ago, a value it cannot hold), write them one by one and skip only those it
+    refuses, with the reason: one bad record never stops the sync."""
+    try:
+        with transaction.atomic():
+            model.objects.bulk_create(new)
+            if changed:
+                model.objects.bulk_update(changed, fields)
+        return
+    except (IntegrityError, DataError):
+        pass
+    for row, is_new in [(row, True) for row in new] + [(row, False) for row in changed]:
+        try:
+            with transaction.atomic():
+                if is_new:
+                    row.save(force_insert=True)
+                else:
+                    row.save(update_fields=fields)
+        except (IntegrityError, DataError) as error:
+            if is_new:
+                row.pk = None
+                counts.created -= 1
+            else:
+                counts.updated -= 1
+            kind = "Company" if model is Customer else "Deal"
+            counts.skip(
+                _label(kind, row.external_id or "", row.name),
+                "Forcerank could not store it: another record has its CRM id or name, or a "
+                f"value is out of range ({type(error).__name__}).",
+            )
+
+
 def _apply_companies(page: Page, crm_settings: CrmSettings) -> Counts:
     counts = Counts()
     records: list[CompanyRecord] = [r for r in page.records if isinstance(r, CompanyRecord)]
     ids = [r.external_id for r in records]
     by_id = {c.external_id: c for c in Customer.objects.filter(external_id__in=ids)}
-    names = {clean_name(r.name).casefold() for r in records if r.external_id not in by_id}
+    names = {_text(r.name).casefold() for r in records if r.external_id not in by_id}
     by_name = {
         c.name.casefold(): c
         for c in Customer.objects.annotate(key=Lower("name")).filter(key__in=names)
@@ -243,7 +309,7 @@ def _apply_companies(page: Page, crm_settings: CrmSettings) -> Counts:
     changed: dict[int, Customer] = {}
     taken = {c.name.casefold(): c for c in by_id.values()} | by_name
     for record in records:
-        name = clean_name(record.name)
+        name = _text(record.name)
         label = _label("Company", record.external_id, name)
         if not name:
             counts.skip(label, "It has no name in the CRM.")
@@ -251,8 +317,8 @@ def _apply_companies(page: Page, crm_settings: CrmSettings) -> Counts:
         if len(record.external_id) > MAX_EXTERNAL_ID_LENGTH or len(name) > 200:
             counts.skip(label, "Its id or name is longer than Forcerank keeps.")
             continue
-        if record.arr is not None and record.arr < 0:
-            counts.skip(label, f"Its ARR ({record.arr}) is negative.")
+        if record.arr is not None and not 0 <= record.arr <= MAX_AMOUNT:
+            counts.skip(label, f"Its ARR ({record.arr}) is negative or too large.")
             continue
         customer = by_id.get(record.external_id)
         if customer is None:
@@ -290,11 +356,13 @@ def _apply_companies(page: Page, crm_settings: CrmSettings) -> Counts:
                 setattr(customer, key, value)
             changed[customer.pk] = customer
             counts.updated += 1
-    Customer.objects.bulk_create(new)
-    if changed:
-        Customer.objects.bulk_update(
-            list(changed.values()), ["name", "external_id", "arr", "segment", "crm_url"]
-        )
+    _write(
+        Customer,
+        new,
+        list(changed.values()),
+        ["name", "external_id", "arr", "segment", "crm_url"],
+        counts,
+    )
     _delete_companies(page.deleted, counts)
     return counts
 
@@ -386,7 +454,7 @@ def _apply_deals(page: Page, crm_settings: CrmSettings) -> Counts:
     # The page's names among these customers' deals: a deal without a CRM id (the CSV
     # import's, a typed one) of the same customer and name is the CRM's deal; a name another
     # deal has is taken. Only this page's names are read, however many deals there are.
-    names = {clean_name(r.name).casefold() for r in records}
+    names = {_text(r.name).casefold() for r in records}
     same_names = list(
         Deal.objects.annotate(key=Lower("name")).filter(
             customer__in=list(customers.values()), key__in=names
@@ -427,7 +495,7 @@ def _apply_deals(page: Page, crm_settings: CrmSettings) -> Counts:
         by_id.pop(old_id, None)
 
     for record in records:
-        name = clean_name(record.name)
+        name = _text(record.name)
         label = _label("Deal", record.external_id, name)
         customer = customers.get(record.company_id or "")
         if not name:
@@ -444,8 +512,8 @@ def _apply_deals(page: Page, crm_settings: CrmSettings) -> Counts:
                 else f"Its company ({record.company_id}) is not in Forcerank.",
             )
             continue
-        if record.amount is not None and record.amount < 0:
-            counts.skip(label, f"Its amount ({record.amount}) is negative.")
+        if record.amount is not None and not 0 <= record.amount <= MAX_AMOUNT:
+            counts.skip(label, f"Its amount ({record.amount}) is negative or too large.")
             continue
         deal = by_id.get(record.external_id) or unkeyed.pop((customer.pk, name.casefold()), None)
         owner = reps.get((record.owner_email or "").lower())
@@ -509,22 +577,18 @@ def _apply_deals(page: Page, crm_settings: CrmSettings) -> Counts:
             changed[deal.pk] = deal
             counts.updated += 1
         taken_names.add((customer.pk, name.casefold()))
-    if changed:
-        Deal.objects.bulk_update(
-            list(changed.values()),
-            [
-                "external_id",
-                "customer",
-                "name",
-                "amount",
-                "stage",
-                "closed_at",
-                "expected_close",
-                "owner",
-                "crm_url",
-            ],
-        )
-    Deal.objects.bulk_create(new)
+    fields = [
+        "external_id",
+        "customer",
+        "name",
+        "amount",
+        "stage",
+        "closed_at",
+        "expected_close",
+        "owner",
+        "crm_url",
+    ]
+    _write(Deal, new, list(changed.values()), fields, counts)
     _delete_deals(page.deleted, counts)
     if unmapped - set(crm_settings.stages_seen):
         CrmSettings.objects.filter(pk=crm_settings.pk).update(

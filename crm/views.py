@@ -112,8 +112,19 @@ def crm_sync(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not started:
         messages.info(request, "A sync is running already: its progress is below.")
     if request.htmx:
-        return render(request, "crm/_sync_status.html", {"run": run, "started": started})
+        return _sync_status(request, run)
     return redirect("crm:settings")
+
+
+def _sync_status(request: AuthenticatedHttpRequest, run: SyncRun) -> HttpResponse:
+    """The status fragment; once the sync has ended, the list of syncs comes along with it."""
+    context: dict[str, object] = {"run": run}
+    if run.status != SyncRun.Status.RUNNING:
+        context |= {
+            "oob": True,
+            "runs": list(selectors.sync_runs(Vendor(run.vendor))[:RECENT_RUNS]),
+        }
+    return render(request, "crm/_sync_status.html", context)
 
 
 @allowed_to(Action.MANAGE_INTEGRATIONS)
@@ -121,4 +132,6 @@ def crm_sync(request: AuthenticatedHttpRequest) -> HttpResponse:
 def crm_sync_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One sync's progress and counts: what the page polls while it runs."""
     run = get_object_or_404(SyncRun.objects.select_related("requested_by"), pk=pk)
-    return render(request, "crm/_sync_status.html", {"run": run})
+    if not request.htmx:  # a fragment: opened by hand, it is the CRM page that shows it
+        return redirect("crm:settings")
+    return _sync_status(request, run)

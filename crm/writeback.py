@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 RETRY_MINUTES = (1, 5, 30, 120, 360, 720)
 MAX_ATTEMPTS = len(RETRY_MINUTES) + 1
 WRITTEN_KINDS = (
+    Kind.REQUEST_ACCEPTED,
     Kind.RANKING_MOVED,
     Kind.CUT_LINE_CROSSED,
     Kind.COMMITMENT_APPROVED,
@@ -75,7 +76,7 @@ def texts(event: Event, feature: FeatureRequest) -> tuple[str, str, str] | None:
     title = feature.title
     quarter = str(payload.get("quarter") or (feature.quarter.label if feature.quarter else ""))
     link = f"\n\nIn Forcerank: {settings.SITE_URL}{reverse('requests:request_detail', args=[feature.pk])}"
-    if event.kind in (Kind.RANKING_MOVED, Kind.CUT_LINE_CROSSED):
+    if event.kind in (Kind.REQUEST_ACCEPTED, Kind.RANKING_MOVED, Kind.CUT_LINE_CROSSED):
         if feature.quarter is None:
             return None
         place = rank_place(feature.quarter, feature.pk)
@@ -84,7 +85,7 @@ def texts(event: Event, feature: FeatureRequest) -> tuple[str, str, str] | None:
         summary = _place_words(place, quarter)
         if event.kind == Kind.CUT_LINE_CROSSED:
             subject = f"“{title}” rose above the cut line ({quarter})"
-        elif payload.get("old_position") is None:
+        elif event.kind == Kind.REQUEST_ACCEPTED or payload.get("old_position") is None:
             subject = f"“{title}” ranked #{place[0]} for {quarter}"
         else:
             return "", "", summary  # a move: the summary field says where it is now

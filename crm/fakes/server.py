@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +51,7 @@ class FakeServer:
         self.routes: dict[tuple[str, str], Route] = {}
         self.faults: list[Fault] = []
         self.requests: list[Request] = []  # every request received, in order
+        self.delay = 0.0  # seconds before each answer: a slow CRM
         self.lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -105,6 +107,8 @@ class FakeServer:
     # Dispatch -------------------------------------------------------------------------
 
     def dispatch(self, request: Request) -> Answer:
+        if self.delay:
+            time.sleep(self.delay)
         with self.lock:
             self.requests.append(request)
             for fault in self.faults:

@@ -175,22 +175,25 @@ class _Position:
         }
 
 
+# Salesforce's standard Opportunity stages (StageName) as Forcerank's.
+DEFAULT_STAGE_MAP = {
+    "Prospecting": DISCOVERY,
+    "Qualification": DISCOVERY,
+    "Needs Analysis": DISCOVERY,
+    "Value Proposition": EVALUATION,
+    "Id. Decision Makers": EVALUATION,
+    "Perception Analysis": EVALUATION,
+    "Proposal/Price Quote": NEGOTIATION,
+    "Negotiation/Review": NEGOTIATION,
+    "Closed Won": CLOSED_WON,
+    "Closed Lost": CLOSED_LOST,
+}
+
+
 class SalesforceProvider:
     vendor = "salesforce"
     label = "Salesforce"
     default_stage_map: dict[str, str]
-    _DEFAULT_STAGE_MAP = {
-        "Prospecting": DISCOVERY,
-        "Qualification": DISCOVERY,
-        "Needs Analysis": DISCOVERY,
-        "Value Proposition": EVALUATION,
-        "Id. Decision Makers": EVALUATION,
-        "Perception Analysis": EVALUATION,
-        "Proposal/Price Quote": NEGOTIATION,
-        "Negotiation/Review": NEGOTIATION,
-        "Closed Won": CLOSED_WON,
-        "Closed Lost": CLOSED_LOST,
-    }
 
     def __init__(
         self,
@@ -216,7 +219,7 @@ class SalesforceProvider:
         self.timeout = timeout
         self.rate_limit_wait = rate_limit_wait
         self.base_url = self.api_url or f"https://{self.domain}.salesforce.com"
-        self.default_stage_map = dict(self._DEFAULT_STAGE_MAP)  # a copy each: callers may edit
+        self.default_stage_map = dict(DEFAULT_STAGE_MAP)  # a copy each: callers may edit
         self._client: Salesforce | None = None
         self._transport: _Transport | None = None
 

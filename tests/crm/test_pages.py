@@ -107,7 +107,10 @@ def test_sync_now_runs_and_shows_the_counts(
     run = SyncRun.objects.get()
     assert f'hx-get="/integrations/crm/syncs/{run.pk}/"' in response.content.decode()
 
-    text = admin_client.get(reverse("crm:sync_status", args=[run.pk])).content.decode()
+    text = admin_client.get(
+        reverse("crm:sync_status", args=[run.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert 'id="crm-runs-section" aria-labelledby="crm-runs" hx-swap-oob="true"' in text
     assert 'data-status="succeeded"' in text
     assert 'data-testid="crm-created">2<' in text  # the company and the deal
     assert 'data-testid="crm-skipped">1<' in text
@@ -129,12 +132,17 @@ def test_a_running_sync_is_followed_not_doubled(admin_client, connected, cast):
     assert SyncRun.objects.count() == 1
     assert "Deals: page 3" in text and "2 pages saved" in text
     assert f'hx-get="/integrations/crm/syncs/{running.pk}/"' in text  # it keeps polling
-    status = admin_client.get(reverse("crm:sync_status", args=[running.pk]))
+    status = admin_client.get(
+        reverse("crm:sync_status", args=[running.pk]), headers={"HX-Request": "true"}
+    )
     assert status.status_code == 200 and "Syncing" in status.content.decode()
+    assert "crm-runs-section" not in status.content.decode()  # not until it ends
+    assert admin_client.get(reverse("crm:sync_status", args=[running.pk])).url == PAGE
 
 
 def test_an_unknown_sync_is_a_404(admin_client, connected):
-    assert admin_client.get("/integrations/crm/syncs/999999/").status_code == 404
+    missing = admin_client.get("/integrations/crm/syncs/999999/", headers={"HX-Request": "true"})
+    assert missing.status_code == 404
 
 
 def test_the_mapping_is_saved(admin_client, connected, crm_rep):

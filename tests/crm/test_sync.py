@@ -379,3 +379,62 @@ def test_queries_per_page_do_not_grow_with_the_page_number(connected, sync, mapp
     one, three, five = per_run
     assert three - one == five - three  # each further page costs the same
     assert (three - one) / 2 <= 20
+
+
+def test_bad_records_are_skipped_with_a_reason_and_the_rest_synced(
+    connected, sync, mapped, crm_rep
+):
+    acme = connected.add_company("Acme Corp")
+    huge = connected.add_deal("Huge", acme, 10**20, owner_email=crm_rep.email)
+    odd = connected.add_deal("Odd\x00name\tthere", acme, 10, owner_email=crm_rep.email)
+    fine = connected.add_deal("Fine", acme, 20, owner_email=crm_rep.email)
+
+    run = sync()
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    assert not Deal.objects.filter(external_id=huge).exists()
+    assert "too large" in run.problems[0]["reason"]
+    assert Deal.objects.get(external_id=odd).name == "Odd name there"
+    assert Deal.objects.get(external_id=fine).amount == 20
+
+
+def test_a_record_the_database_refuses_is_skipped_not_the_page(connected, sync, mapped, crm_rep):
+    acme = connected.add_company("Acme Corp")
+    sync()
+    customer = Customer.objects.get(external_id=acme)
+    Deal.objects.create(customer=customer, name="Renewal", amount=1, owner=crm_rep, external_id="z")
+    clash = connected.add_deal("Renewal", acme, 10, owner_email=crm_rep.email)
+    # The name it would get to tell it apart from the other "Renewal" is taken too.
+    Deal.objects.create(customer=customer, name=f"Renewal ({clash})", amount=1, owner=crm_rep)
+    other = connected.add_deal("Expansion", acme, 30, owner_email=crm_rep.email)
+
+    run = sync()
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    assert (run.created, run.skipped) == (1, 1)
+    assert "could not store it" in run.problems[0]["reason"]
+    assert Deal.objects.get(external_id=other).amount == 30
+
+
+def test_a_sync_taken_over_by_another_worker_stops_without_writing(connected, mapped, crm_rep):
+    from crm.connection import provider
+    from crm.sync import sync_run, sync_start
+
+    acme = connected.add_company("Acme Corp")
+    connected.add_deal("Renewal", acme, 10, owner_email=crm_rep.email)
+    started, _ = sync_start(vendor=Vendor.HUBSPOT, trigger=SyncRun.Trigger.MANUAL)
+    crm = provider()
+    fetch = crm.deals_page
+
+    def deals_page(cursor, mapping):
+        page = fetch(cursor, mapping)
+        # Meanwhile the task was delivered again and another worker claimed the run.
+        SyncRun.objects.filter(pk=started.pk).update(claim="another-worker")
+        return page
+
+    crm.deals_page = deals_page
+    run = sync_run(run_id=started.pk, provider=crm)
+
+    assert run.status == SyncRun.Status.RUNNING  # the other worker finishes it
+    assert Deal.objects.count() == 0
+    assert Customer.objects.count() == 1  # the pages before the takeover stay

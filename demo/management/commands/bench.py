@@ -18,6 +18,7 @@ from django.db import transaction
 
 from demo import bench_api as api_bench
 from demo import bench_budget as budget_bench
+from demo import bench_crm as crm_bench
 from demo import bench_ranking as ranking_bench
 from demo import bench_requests as requests_bench
 from demo import bench_review as review_bench
@@ -27,7 +28,7 @@ from demo import bench_search as search_bench
 class Command(BaseCommand):
     help = (
         "Benchmark the board, moves, rank key lengths, the budget page, approvals and the "
-        "weekly review (rolled back)."
+        "weekly review, the API and the CRM sync (rolled back)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,6 +45,7 @@ class Command(BaseCommand):
             results |= requests_bench.run(repeat=repeat, say=say)
             results |= search_bench.run(repeat=repeat, say=say)
             results |= api_bench.run(repeat=repeat, say=say)
+            results |= crm_bench.run(repeat=repeat, say=say)
             transaction.set_rollback(True)  # nothing the benchmark made survives it
         self.stdout.write(_json_dumps(results))
 
