@@ -180,5 +180,6 @@ class WriteBack(models.Model):
 
     @property
     def marker(self) -> str:
-        """One token written into the note, found again by a retry."""
-        return f"forcerank-e{self.event_id}-d{self.deal_id}"
+        """One token written into the note, found again by a retry (letters and digits only:
+        HubSpot's search splits words at punctuation)."""
+        return f"forcerankE{self.event_id}D{self.deal_id}"

@@ -234,11 +234,14 @@ def _clean_external_id(external_id: str) -> str:
 
 def _saved_once_more(save: Callable[[], _Upserted]) -> _Upserted:
     """Run `save` in a savepoint; if a concurrent upsert of the same record won the race to
-    insert it (a unique constraint), run it once more: it then finds and updates that row."""
+    insert it, run it once more: it then finds and updates that row. The race shows as the
+    unique constraint (IntegrityError) or, when the winner committed between this one's
+    lookup and its checks, as those checks' "exists already" (ValidationError); a genuine
+    validation error fails the second run the same way and is raised."""
     try:
         with transaction.atomic():
             return save()
-    except IntegrityError:
+    except (IntegrityError, ValidationError):
         with transaction.atomic():
             return save()
 
