@@ -25,7 +25,25 @@
     show("Forcerank could not be reached. Check the connection and try again.");
   });
 
+  // A filter bar sends "change" and then "submit" when Enter is pressed in a box (queued one
+  // after the other): the second asks for exactly what the first got. It is not sent, so it
+  // does not replace the results a second time (closing, say, a "Save this view" just opened).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form.matches || !form.matches("form.filters")) return;
+    var query = new URLSearchParams(new FormData(form)).toString();
+    if (form.getAttribute("data-last-query") === query) {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute("data-last-query", query);
+  });
+
   document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    if (!event.detail.successful && elt && elt.removeAttribute) {
+      elt.removeAttribute("data-last-query"); // a failed request may be asked again
+    }
     if (event.detail.successful) {
       var region = document.getElementById("request-problem");
       if (region) region.hidden = true;
