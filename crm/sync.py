@@ -527,8 +527,8 @@ def _apply_deals(page: Page, crm_settings: CrmSettings) -> Counts:
             )
             continue
         stage = stage_for(record, crm_settings, deal.stage if deal is not None else None)
-        if record.stage not in crm_settings.stage_map:
-            unmapped.add(record.stage)
+        if record.stage and record.stage not in crm_settings.stage_map:
+            unmapped.add(record.stage[:100])
         if stage is None:
             counts.skip(label, f"The mapping gives stage “{record.stage}” an unknown stage.")
             continue
