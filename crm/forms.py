@@ -3,38 +3,48 @@ stage's Forcerank stage, the default owner of deals, and write-back on or off.""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
+from django.core.validators import RegexValidator
 
 from accounts.models import Role, User
 from crm.models import CrmSettings
 from feature_requests.models import Deal
 
-FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-FIELD_NAME_HELP = "The field's API name (internal name), as the CRM's API knows it."
 NOT_MAPPED = ("", "Not mapped: won/lost from the CRM, else unchanged")
 
 
+class CrmFieldName(forms.CharField):
+    """A CRM field's API name (HubSpot `arr`, Salesforce `ARR__c`), or empty for none."""
+
+    def __init__(self, *, label: str, help_text: str) -> None:
+        super().__init__(
+            label=label,
+            max_length=100,
+            required=False,
+            help_text="The field's API name (internal name), as the CRM's API knows it. "
+            + help_text,
+            validators=[
+                RegexValidator(
+                    r"\A[A-Za-z][A-Za-z0-9_]*\Z",
+                    "Give the field's API name: letters, digits and _ only.",
+                )
+            ],
+        )
+
+
 class CrmSettingsForm(forms.Form):
-    arr_field = forms.CharField(
-        label="ARR field (company/account)",
-        max_length=100,
-        required=False,
-        help_text=FIELD_NAME_HELP + " Empty: Forcerank's ARR is kept.",
+    arr_field = CrmFieldName(
+        label="ARR field (company/account)", help_text="Empty: Forcerank's ARR is kept."
     )
-    segment_field = forms.CharField(
+    segment_field = CrmFieldName(
         label="Segment field (company/account)",
-        max_length=100,
-        required=False,
-        help_text=FIELD_NAME_HELP + " Values containing “enterprise”, “mid” or “smb”/“small”.",
+        help_text="Values containing “enterprise”, “mid” or “smb”/“small”.",
     )
-    summary_field = forms.CharField(
+    summary_field = CrmFieldName(
         label="“Forcerank status” field (deal/opportunity)",
-        max_length=100,
-        required=False,
-        help_text=FIELD_NAME_HELP + " A text field Forcerank keeps up to date. Empty: notes only.",
+        help_text="A text field Forcerank keeps up to date. Empty: notes only.",
     )
     default_owner = forms.ModelChoiceField(
         label="Default owner",
@@ -91,11 +101,6 @@ class CrmSettingsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        for name in ("arr_field", "segment_field", "summary_field"):
-            value = str(cleaned.get(name) or "").strip()
-            if value and not FIELD_NAME.fullmatch(value):
-                self.add_error(name, "Give the field's API name: letters, digits and _ only.")
-            cleaned[name] = value
         cleaned["new_stage_name"] = " ".join(str(cleaned.get("new_stage_name") or "").split())
         return cleaned
 

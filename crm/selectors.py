@@ -9,13 +9,10 @@ from crm.models import CrmSettings, SyncRun, Vendor, WriteBack
 
 def default_stage_map(vendor: Vendor) -> dict[str, str]:
     """The CRM's standard stages mapped onto Forcerank's (the providers know them)."""
-    if vendor == Vendor.HUBSPOT:
-        from crm.providers.hubspot import HubSpotProvider
+    from crm.providers import hubspot, salesforce  # the vendors' clients load when needed
 
-        return dict(HubSpotProvider.default_stage_map)
-    from crm.providers.salesforce import DEFAULT_STAGE_MAP
-
-    return dict(DEFAULT_STAGE_MAP)
+    chosen = hubspot if vendor == Vendor.HUBSPOT else salesforce
+    return dict(chosen.DEFAULT_STAGE_MAP)
 
 
 def settings_for(vendor: Vendor) -> CrmSettings:

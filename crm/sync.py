@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
@@ -177,8 +178,6 @@ def sync_run(
 
 def _fetch(get: Callable[[], Page], *, sleep: Callable[[float], None]) -> Page:
     """A page, waiting out rate limits (the CRM's Retry-After) a few times before giving up."""
-    from django.conf import settings
-
     waited = 0.0
     for _ in range(MAX_RATE_LIMIT_TRIES):
         try:
@@ -260,6 +259,19 @@ def _text(value: str) -> str:
     return clean_name("".join(char if char.isprintable() else " " for char in value))
 
 
+def _unusable(external_id: str, name: str, name_limit: int, number: tuple[str, int | None]) -> str:
+    """Why a record cannot be stored as it is ("" if it can): no name, an id or name longer
+    than Forcerank keeps, or its ARR/amount negative or absurdly large."""
+    what, value = number
+    if not name:
+        return "It has no name in the CRM."
+    if len(external_id) > MAX_EXTERNAL_ID_LENGTH or len(name) > name_limit:
+        return "Its id or name is longer than Forcerank keeps."
+    if value is not None and not 0 <= value <= MAX_AMOUNT:
+        return f"Its {what} ({value}) is negative or too large."
+    return ""
+
+
 def _write(
     model: type[_Row], new: list[_Row], changed: list[_Row], fields: list[str], counts: Counts
 ) -> None:
@@ -311,14 +323,9 @@ def _apply_companies(page: Page, crm_settings: CrmSettings) -> Counts:
     for record in records:
         name = _text(record.name)
         label = _label("Company", record.external_id, name)
-        if not name:
-            counts.skip(label, "It has no name in the CRM.")
-            continue
-        if len(record.external_id) > MAX_EXTERNAL_ID_LENGTH or len(name) > 200:
-            counts.skip(label, "Its id or name is longer than Forcerank keeps.")
-            continue
-        if record.arr is not None and not 0 <= record.arr <= MAX_AMOUNT:
-            counts.skip(label, f"Its ARR ({record.arr}) is negative or too large.")
+        problem = _unusable(record.external_id, name, 200, ("ARR", record.arr))
+        if problem:
+            counts.skip(label, problem)
             continue
         customer = by_id.get(record.external_id)
         if customer is None:
@@ -498,11 +505,10 @@ def _apply_deals(page: Page, crm_settings: CrmSettings) -> Counts:
         name = _text(record.name)
         label = _label("Deal", record.external_id, name)
         customer = customers.get(record.company_id or "")
-        if not name:
-            counts.skip(label, "It has no name in the CRM.")
-            continue
-        if len(record.external_id) > MAX_EXTERNAL_ID_LENGTH or len(name) > 190:
-            counts.skip(label, "Its id or name is longer than Forcerank keeps.")
+        # 190: room for " (<CRM id>)" when two deals of a customer share a name.
+        problem = _unusable(record.external_id, name, 190, ("amount", record.amount))
+        if problem:
+            counts.skip(label, problem)
             continue
         if customer is None:
             counts.skip(
@@ -511,9 +517,6 @@ def _apply_deals(page: Page, crm_settings: CrmSettings) -> Counts:
                 if record.company_id is None
                 else f"Its company ({record.company_id}) is not in Forcerank.",
             )
-            continue
-        if record.amount is not None and not 0 <= record.amount <= MAX_AMOUNT:
-            counts.skip(label, f"Its amount ({record.amount}) is negative or too large.")
             continue
         deal = by_id.get(record.external_id) or unkeyed.pop((customer.pk, name.casefold()), None)
         owner = reps.get((record.owner_email or "").lower())

@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import allowed_to
 from accounts.http import AuthenticatedHttpRequest
@@ -106,9 +107,10 @@ def crm_test(request: AuthenticatedHttpRequest) -> HttpResponse:
 def crm_sync(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         run, started = services.sync_now(actor=request.user)
-    except services.NotConnected as error:
+    except services.NotConnected as error:  # the credentials left since the page was loaded
         messages.error(request, str(error))
-        return redirect("crm:settings")
+        page = reverse("crm:settings")
+        return HttpResponseClientRedirect(page) if request.htmx else redirect(page)
     if not started:
         messages.info(request, "A sync is running already: its progress is below.")
     if request.htmx:

@@ -18,9 +18,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from budgets.models import Quarter
-from commitments.board import cut_index
-from commitments.selectors import budget_figures
 from config.celery import QueueUnavailable, enqueue
 from crm.connection import configured_vendor, provider
 from crm.models import Vendor, WriteBack
@@ -29,7 +26,7 @@ from crm.selectors import settings_for
 from events.kinds import Kind
 from events.models import Event
 from feature_requests.models import FeatureRequest, RequestDeal
-from feature_requests.ranking import ranked
+from feature_requests.ranking import RankingPlace, ranking_place
 
 logger = logging.getLogger(__name__)
 
@@ -51,22 +48,9 @@ WRITTEN_KINDS = (
 # What is written ----------------------------------------------------------------------------
 
 
-def rank_place(quarter: Quarter, request_id: int) -> tuple[int, int, bool] | None:
-    """(position, number ranked, above the cut line) of a ranked request, now; None if it is
-    not in the ranking."""
-    rows = list(ranked(quarter).values_list("id", "estimate_points"))
-    ids = [pk for pk, _ in rows]
-    if request_id not in ids:
-        return None
-    index = ids.index(request_id)
-    line = cut_index([points for _, points in rows], budget_figures(quarter=quarter).remaining)
-    return index + 1, len(ids), index < line and rows[index][1] is not None
-
-
-def _place_words(place: tuple[int, int, bool], quarter: str) -> str:
-    position, count, above = place
-    side = "above the cut line" if above else "below the cut line"
-    return f"Ranked #{position} of {count} for {quarter}, {side}"
+def _place_words(place: RankingPlace, quarter: str) -> str:
+    side = "above the cut line" if place.proposed else "below the cut line"
+    return f"Ranked #{place.position} of {place.count} for {quarter}, {side}"
 
 
 def texts(event: Event, feature: FeatureRequest) -> tuple[str, str, str] | None:
@@ -77,21 +61,19 @@ def texts(event: Event, feature: FeatureRequest) -> tuple[str, str, str] | None:
     quarter = str(payload.get("quarter") or (feature.quarter.label if feature.quarter else ""))
     link = f"\n\nIn Forcerank: {settings.SITE_URL}{reverse('requests:request_detail', args=[feature.pk])}"
     if event.kind in (Kind.REQUEST_ACCEPTED, Kind.RANKING_MOVED, Kind.CUT_LINE_CROSSED):
-        if feature.quarter is None:
-            return None
-        place = rank_place(feature.quarter, feature.pk)
+        place = ranking_place(request=feature)
         if place is None:
             return None
         summary = _place_words(place, quarter)
         if event.kind == Kind.CUT_LINE_CROSSED:
             subject = f"“{title}” rose above the cut line ({quarter})"
         elif event.kind == Kind.REQUEST_ACCEPTED or payload.get("old_position") is None:
-            subject = f"“{title}” ranked #{place[0]} for {quarter}"
+            subject = f"“{title}” ranked #{place.position} for {quarter}"
         else:
             return "", "", summary  # a move: the summary field says where it is now
         meaning = (
             "It fits within the budget the Head of Sales ranks; product decides on committing it."
-            if place[2]
+            if place.proposed
             else "The budget runs out above it: it is not planned unless it rises."
         )
         return subject, f"{summary}. {meaning}{link}", summary

@@ -266,6 +266,23 @@ def run_together() -> Callable[..., list[object]]:
 
 
 @pytest.fixture
+def wait_for() -> Callable[..., bool]:
+    """Poll `condition` every 0.1 s until it holds or `seconds` pass; whether it held. For what
+    another process (a real worker) does in its own time."""
+    import time
+
+    def wait(condition: Callable[[], bool], seconds: float = 30) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            time.sleep(0.1)
+        return condition()
+
+    return wait
+
+
+@pytest.fixture
 def deliver_events(db) -> Callable[[], int]:
     """Deliver every published event now, as the task queued at commit (or the beat sweep)
     would. Tests run inside one transaction that never commits, so nothing else does."""

@@ -767,6 +767,23 @@ class FakeSalesforce(FakeServer):
                 )
         return None
 
+    def _fields_of(self, sobject: str, request: Request) -> dict[str, Any] | Answer:
+        """The fields a create or update sends, by their canonical names; or the error answer
+        Salesforce gives for a body that is not a JSON object or names an unknown field."""
+        try:
+            fields = request.json()
+        except ValueError:
+            return _error(400, "JSON_PARSER_ERROR", "The request body is not JSON.")
+        if not isinstance(fields, dict):
+            return _error(400, "JSON_PARSER_ERROR", "Expected an object.")
+        refused = self._check_fields(sobject, fields)
+        if refused:
+            return refused
+        return {
+            next(n for n in self.schema[sobject] if n.lower() == k.lower()): v
+            for k, v in fields.items()
+        }
+
     def _create(self, sobject: str, request: Request, version: str) -> Answer:
         if sobject == "Task" and not self.task_createable:
             return _error(
@@ -774,15 +791,9 @@ class FakeSalesforce(FakeServer):
                 "INSUFFICIENT_ACCESS_OR_READONLY",
                 "insufficient access rights on object Task",
             )
-        try:
-            fields = request.json()
-        except ValueError:
-            return _error(400, "JSON_PARSER_ERROR", "The request body is not JSON.")
-        if not isinstance(fields, dict):
-            return _error(400, "JSON_PARSER_ERROR", "Expected an object.")
-        refused = self._check_fields(sobject, fields)
-        if refused:
-            return refused
+        fields = self._fields_of(sobject, request)
+        if isinstance(fields, Answer):
+            return fields
         what = fields.get("WhatId")
         if what is not None and (what not in self.records or self.records[what]["IsDeleted"]):
             return _error(
@@ -790,29 +801,15 @@ class FakeSalesforce(FakeServer):
                 "FIELD_INTEGRITY_EXCEPTION",
                 "Related To ID: id value of incorrect type: " + str(what),
             )
-        canonical = {
-            next(n for n in self.schema[sobject] if n.lower() == k.lower()): v
-            for k, v in fields.items()
-        }
-        record_id = self._add(sobject, None, canonical, None)
+        record_id = self._add(sobject, None, fields, None)
         return Answer(201, {"id": record_id, "success": True, "errors": []})
 
     def _update(self, sobject: str, record_id: str, request: Request) -> Answer:
         record = self.records.get(record_id)
         if record is None or record["_type"] != sobject or record["IsDeleted"]:
             return _error(404, "NOT_FOUND", "The requested resource does not exist")
-        try:
-            fields = request.json()
-        except ValueError:
-            return _error(400, "JSON_PARSER_ERROR", "The request body is not JSON.")
-        if not isinstance(fields, dict):
-            return _error(400, "JSON_PARSER_ERROR", "Expected an object.")
-        refused = self._check_fields(sobject, fields)
-        if refused:
-            return refused
-        canonical = {
-            next(n for n in self.schema[sobject] if n.lower() == k.lower()): v
-            for k, v in fields.items()
-        }
-        self.update(record_id, **canonical)
+        fields = self._fields_of(sobject, request)
+        if isinstance(fields, Answer):
+            return fields
+        self.update(record_id, **fields)
         return Answer(204, None)

@@ -133,18 +133,22 @@ def _is_api_exception(error: BaseException) -> bool:
     return any(cls.__name__ == "ApiException" for cls in type(error).__mro__)
 
 
+# The stages of HubSpot's default sales pipeline (`dealstage` ids) as Forcerank's.
+DEFAULT_STAGE_MAP = {
+    "appointmentscheduled": DISCOVERY,
+    "qualifiedtobuy": DISCOVERY,
+    "presentationscheduled": EVALUATION,
+    "decisionmakerboughtin": EVALUATION,
+    "contractsent": NEGOTIATION,
+    "closedwon": CLOSED_WON,
+    "closedlost": CLOSED_LOST,
+}
+
+
 class HubSpotProvider:
     vendor = "hubspot"
     label = "HubSpot"
-    default_stage_map = {
-        "appointmentscheduled": DISCOVERY,
-        "qualifiedtobuy": DISCOVERY,
-        "presentationscheduled": EVALUATION,
-        "decisionmakerboughtin": EVALUATION,
-        "contractsent": NEGOTIATION,
-        "closedwon": CLOSED_WON,
-        "closedlost": CLOSED_LOST,
-    }
+    default_stage_map = DEFAULT_STAGE_MAP
 
     def __init__(
         self,

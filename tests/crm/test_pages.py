@@ -198,3 +198,16 @@ def test_a_non_rep_cannot_be_the_default_owner(admin_client, connected, cast):
     response = admin_client.post(PAGE, {"default_owner": cast[Role.PRODUCT_LEADER].pk})
     assert response.status_code == 400
     assert CrmSettings.objects.get().default_owner is None
+
+
+def test_sync_now_after_the_credentials_went_sends_the_browser_back_to_the_page(
+    admin_client, settings
+):
+    settings.HUBSPOT_ACCESS_TOKEN = ""
+    settings.SALESFORCE_CLIENT_ID = ""
+    settings.CRM_PROVIDER = ""
+
+    response = admin_client.post(reverse("crm:sync"), headers={"HX-Request": "true"})
+
+    assert response["HX-Redirect"] == PAGE  # the whole page, not swapped into the status
+    assert "No CRM is connected" in admin_client.get(PAGE).content.decode()

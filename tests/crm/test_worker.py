@@ -4,7 +4,6 @@ it while the page polls its progress, and a decision reaches the CRM deal once."
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import pytest
 
@@ -17,17 +16,8 @@ from feature_requests.models import Deal, RequestDeal
 pytestmark = pytest.mark.celery_worker
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 30) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
-
-
 def test_sync_now_runs_on_the_worker_and_a_decision_is_written_back_once(
-    celery_worker, postgres, connected, crm_rep, cast, rank, client
+    celery_worker, postgres, connected, crm_rep, cast, rank, client, wait_for
 ):
     company = connected.add_company("Acme Corp")
     connected.add_deals(250, company_id=company, owner_email=crm_rep.email)

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -27,18 +26,9 @@ pytestmark = pytest.mark.celery_worker
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def wait_for(condition, seconds: float = 60) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_sync_loses_nothing_and_the_next_sync_resumes(
-    postgres, service_missing, connected, crm_rep, cast
+    postgres, service_missing, connected, crm_rep, cast, wait_for
 ):
     if settings.CELERY_TASK_ALWAYS_EAGER:
         service_missing("CELERY_BROKER_URL is not set: no Redis for a real worker")
@@ -68,7 +58,7 @@ def test_a_worker_killed_mid_sync_loses_nothing_and_the_next_sync_resumes(
     try:
         run, started = services.sync_now(actor=cast[Role.ADMIN])
         assert started
-        assert wait_for(lambda: Deal.objects.count() >= 300), "the worker did not sync"
+        assert wait_for(lambda: Deal.objects.count() >= 300, 60), "the worker did not sync"
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
     finally:

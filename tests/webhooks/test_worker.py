@@ -4,7 +4,6 @@ reaches the receiver, signed, once."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import pytest
 from standardwebhooks import Webhook
@@ -17,17 +16,8 @@ from webhooks.services import endpoint_create
 pytestmark = pytest.mark.celery_worker
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 20) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
-
-
 def test_it_delivers_a_committed_event_through_the_worker(
-    celery_worker, postgres, cast, quarter, receiver
+    celery_worker, postgres, cast, quarter, receiver, wait_for
 ):
     endpoint = endpoint_create(
         actor=cast[Role.ADMIN], url=receiver.url, description="", kinds=["request.submitted"]
